@@ -1,0 +1,164 @@
+#include "common/document_builder.h"
+
+#include <cctype>
+#include <functional>
+
+#include "common/card.h"
+#include "common/dates.h"
+#include "common/schema.h"
+#include "common/text.h"
+
+namespace postsearch {
+
+namespace {
+
+// Xapian's hard limit is 245 bytes; keep a margin for prefixes.
+constexpr std::size_t kMaxTermBytes = 240;
+// The stored snippet text is capped: a snippet is looked for in the first part of a huge post.
+constexpr std::size_t kMaxStoredText = 512 * 1024;
+
+std::string bounded_term(std::string_view prefix, std::string_view value) {
+  std::string term = std::string(prefix) + std::string(value);
+  if (term.size() <= kMaxTermBytes) return term;
+  std::size_t cut = kMaxTermBytes - 17;
+  while (cut > 0 && (static_cast<unsigned char>(term[cut]) & 0xC0) == 0x80) --cut;
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string_view>{}(value));
+  return term.substr(0, cut) + "#" + hash;
+}
+
+bool is_ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+std::string sections_json(const Post& post) {
+  nlohmann::json sections = nlohmann::json::array();
+  for (const auto& h : post.body.headings) {
+    if (h.offset >= kMaxStoredText) break;
+    sections.push_back({h.offset, h.text, h.anchor});
+  }
+  return sections.dump();
+}
+
+std::string stored_text(const std::string& text) {
+  if (text.size() <= kMaxStoredText) return text;
+  std::size_t cut = kMaxStoredText;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+}  // namespace
+
+std::string unique_term(std::string_view slug) {
+  return bounded_term(schema::kUniqueId, slug);
+}
+
+std::vector<std::string> split_identifier(std::string_view id) {
+  std::vector<std::string> parts;
+  std::string current;
+  auto flush = [&] {
+    if (!current.empty()) parts.push_back(text::to_lower_ascii(current));
+    current.clear();
+  };
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    if (c == '_' || !is_ident_char(c)) {
+      flush();
+      continue;
+    }
+    const bool upper = std::isupper(static_cast<unsigned char>(c));
+    if (upper && !current.empty()) {
+      const char prev = current.back();
+      const bool prev_lower = std::islower(static_cast<unsigned char>(prev)) ||
+                              std::isdigit(static_cast<unsigned char>(prev));
+      // "HTTPServer": the 'S' starts a word because a lower-case letter follows it.
+      const bool acronym_end = std::isupper(static_cast<unsigned char>(prev)) &&
+                               i + 1 < id.size() &&
+                               std::islower(static_cast<unsigned char>(id[i + 1]));
+      if (prev_lower || acronym_end) flush();
+    }
+    current += c;
+  }
+  flush();
+  if (parts.size() < 2) parts.clear();
+  return parts;
+}
+
+DocumentBuilder::DocumentBuilder() : stemmer_("english") {
+  generator_.set_stemmer(stemmer_);
+  generator_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+}
+
+void DocumentBuilder::index_code_identifiers(const std::string& code) {
+  // Positions are not needed: these terms serve word queries, not phrases.
+  Xapian::Document doc = generator_.get_document();
+  std::size_t i = 0;
+  while (i < code.size()) {
+    if (!is_ident_char(code[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    while (i < code.size() && is_ident_char(code[i])) ++i;
+    const std::string_view ident(code.data() + start, i - start);
+    if (ident.size() > 64) continue;
+    for (const std::string& part : split_identifier(ident)) {
+      doc.add_term(part);
+      doc.add_term("Z" + stemmer_(part));
+    }
+  }
+}
+
+Xapian::Document DocumentBuilder::build(const Post& post, const SourceInfo& source) {
+  Xapian::Document doc;
+  generator_.set_document(doc);
+
+  generator_.index_text(post.title, schema::kTitleWeight);
+  generator_.index_text(post.title, 1, std::string(schema::kTitle));
+  generator_.increase_termpos();
+  for (const auto& heading : post.body.headings) {
+    // Headings are in the body text too; this adds their extra weight and `XH` terms.
+    generator_.index_text(heading.text, schema::kHeadingWeight - 1);
+    generator_.index_text(heading.text, 1, std::string(schema::kHeading));
+    generator_.increase_termpos();
+  }
+  if (post.summary_is_own) {
+    generator_.index_text(post.summary, schema::kSummaryWeight);
+    generator_.increase_termpos();
+  }
+  for (const auto& author : post.authors) {
+    generator_.index_text(author);
+    generator_.index_text(author, 1, std::string(schema::kAuthor));
+    generator_.increase_termpos();
+  }
+  for (const auto& tag : post.tags) {
+    generator_.index_text(tag, 2);
+    generator_.increase_termpos();
+    doc.add_boolean_term(bounded_term(schema::kTag, text::fold_case(tag)));
+  }
+  generator_.index_text(post.body.text, schema::kBodyWeight);
+  index_code_identifiers(post.body.code);
+
+  doc.add_boolean_term(unique_term(post.slug));
+  const std::string exact_title = text::normalise_for_match(post.title);
+  if (!exact_title.empty()) doc.add_term(bounded_term(schema::kExactTitle, exact_title), 1);
+  if (!post.date.empty()) doc.add_boolean_term(std::string(schema::kYear) + post.date.substr(0, 4));
+  for (const auto& alias : post.aliases) doc.add_boolean_term(bounded_term(schema::kAlias, alias));
+
+  std::string tags;
+  for (const auto& tag : post.tags) {
+    if (!tags.empty()) tags += '\x1f';
+    tags += text::fold_case(tag);
+  }
+  doc.add_value(schema::kDate, dates::to_sortable(post.date));
+  doc.add_value(schema::kSlug, post.slug);
+  doc.add_value(schema::kContentHash, source.content_hash);
+  doc.add_value(schema::kSourceKey, source.path);
+  doc.add_value(schema::kTags, tags);
+  doc.add_value(schema::kBodyText, stored_text(post.body.text));
+  doc.add_value(schema::kSections, sections_json(post));
+  doc.set_data(serialise_card(card_from_post(post)));
+  return doc;
+}
+
+}  // namespace postsearch

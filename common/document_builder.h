@@ -1,0 +1,40 @@
+// Post -> Xapian document, following schema.h. Owns a TermGenerator, so one builder per
+// thread (no Xapian object is thread-safe).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <xapian.h>
+
+#include "common/post.h"
+
+namespace postsearch {
+
+// Where a document came from, stored beside it so the indexer can diff the next run.
+struct SourceInfo {
+  std::string path;          // the file, as the indexer names it
+  std::string content_hash;  // hex digest of bytes + options + schema version
+};
+
+class DocumentBuilder {
+ public:
+  DocumentBuilder();
+  Xapian::Document build(const Post& post, const SourceInfo& source);
+
+ private:
+  void index_code_identifiers(const std::string& code);
+
+  Xapian::Stem stemmer_;
+  Xapian::TermGenerator generator_;
+};
+
+// "Q" + slug, shortened with a hash when it would exceed Xapian's term length limit.
+std::string unique_term(std::string_view slug);
+
+// Terms of code-like identifiers split into their words: "WaitGroup" -> wait, group;
+// "snake_case_name" -> snake, case, name; "HTTPServer" -> http, server. Lower-cased.
+// Returns nothing for an identifier that is a single word.
+std::vector<std::string> split_identifier(std::string_view identifier);
+
+}  // namespace postsearch

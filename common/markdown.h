@@ -1,0 +1,34 @@
+// Markdown extraction: walks cmark's AST of a post body and returns the text a reader sees,
+// split into prose and code, with the headings that open each section.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postsearch {
+
+struct Heading {
+  std::string text;      // plain text of the heading
+  std::string anchor;    // GitHub/Hugo anchor, de-duplicated within the post ("x", "x-1")
+  int level = 0;         // 1..6
+  std::size_t offset = 0;  // byte offset of the heading in MarkdownText::text
+};
+
+struct MarkdownText {
+  // Every readable block in document order, one per line: headings, paragraphs, list items,
+  // quotes, table rows, HTML blocks' text and code. Template actions are removed.
+  std::string text;
+  // Code only (fenced/indented blocks and inline spans), for code-aware tokenisation.
+  std::string code;
+  std::vector<Heading> headings;
+  std::string first_h1;         // text of the first level-1 heading, if any
+  std::string first_paragraph;  // text of the first paragraph, if any
+  std::size_t word_count = 0;   // whitespace-separated words in `text`
+};
+
+// Never throws for any input: cmark accepts every byte string as CommonMark.
+MarkdownText extract_markdown(std::string_view markdown);
+
+}  // namespace postsearch

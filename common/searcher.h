@@ -1,0 +1,66 @@
+// The searcher: one query in, one page of cards out. Used by the HTTP server (one Searcher
+// per worker thread) and the `postsearch` CLI, so there is exactly one search implementation.
+//
+// Not thread-safe: it owns a Xapian database handle, query parser and stemmer, none of
+// which may be shared between threads. Each call first picks up the latest committed
+// revision of the index, so a running server sees the indexer's commits without a restart.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/card.h"
+#include "common/search_request.h"
+
+namespace postsearch {
+
+struct SearchResponse {
+  std::string query;
+  std::optional<std::string> corrected_query;  // results are for this rewrite of the query
+  std::optional<std::string> suggestion;       // a correction offered beside the results
+  std::size_t total = 0;
+  bool total_is_exact = true;
+  int page = 1;
+  int per_page = 10;
+  double took_ms = 0;
+  std::vector<Card> hits;
+  std::map<std::string, std::size_t> tag_counts;   // over the whole result set
+  std::map<std::string, std::size_t> year_counts;  // "2019" -> n
+};
+
+struct IndexStatus {
+  std::size_t posts = 0;
+  std::string updated;  // RFC 3339 time of the last commit, or empty
+};
+
+nlohmann::ordered_json response_to_json(const SearchResponse& response);
+
+class Searcher {
+ public:
+  // Opens lazily: a missing index is reported by the calls, not here.
+  explicit Searcher(std::filesystem::path db_path);
+  ~Searcher();
+  Searcher(const Searcher&) = delete;
+  Searcher& operator=(const Searcher&) = delete;
+
+  // Throws BadRequest for a query that cannot be understood, IndexUnavailable when the
+  // index cannot be opened or read.
+  SearchResponse search(const SearchRequest& request);
+
+  // The card of one post, or nullopt. Throws IndexUnavailable.
+  std::optional<Card> find_post(const std::string& slug);
+
+  IndexStatus status();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace postsearch

@@ -1,0 +1,98 @@
+// postsearch-index: brings the index in line with the posts directories (SPEC §2).
+// Exit status: 0 all posts indexed, 1 some posts skipped, 2 usage or fatal error.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <xapian.h>
+
+#include "common/errors.h"
+#include "indexer/index_updater.h"
+
+namespace {
+
+std::string default_db() {
+  const char* env = std::getenv("POSTSEARCH_DB");
+  return env != nullptr && *env != '\0' ? env : "var/index";
+}
+
+// A progress bar on a terminal, shown only once a run has lasted a second.
+class ProgressBar {
+ public:
+  void operator()(std::size_t done, std::size_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed < 1.0 || total == 0) return;
+    if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double rate = done / elapsed;
+    const double eta = rate > 0 ? (total - done) / rate : 0;
+    const int width = 30;
+    const int filled = static_cast<int>(width * done / total);
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu posts  %.0f posts/s  ETA %.0f s ",
+                 std::string(filled, '#').c_str(), std::string(width - filled, ' ').c_str(),
+                 done, total, rate, eta);
+    shown_ = true;
+  }
+  void finish() {
+    if (shown_) std::fprintf(stderr, "\r%*s\r", 80, "");
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+  bool shown_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"postsearch-index: index a blog's Markdown posts for postsearch"};
+  postsearch::IndexOptions options;
+  std::vector<std::string> dirs;
+  std::string db = default_db();
+  bool quiet = false;
+  app.add_option("POSTS_DIR", dirs, "directories of Markdown posts")->required();
+  app.add_option("--db", db, "index directory (default: $POSTSEARCH_DB or var/index)");
+  app.add_option("--base-url", options.read.base_url, "prefix of post URLs (default: /)");
+  app.add_flag("--full", options.full, "re-read and rewrite every post, whatever changed");
+  app.add_flag("--drafts", options.include_drafts, "index posts marked draft: true");
+  app.add_flag("--quiet,-q", quiet, "print nothing but errors");
+  app.set_version_flag("--version", "postsearch-index 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  for (const auto& d : dirs) options.posts_dirs.emplace_back(d);
+  options.db_path = db;
+
+  try {
+    ProgressBar bar;
+    postsearch::ProgressFn progress;
+    if (!quiet && isatty(STDERR_FILENO)) progress = std::ref(bar);
+    const postsearch::IndexReport report = postsearch::update_index(options, progress);
+    bar.finish();
+    for (const auto& skipped : report.skipped) std::cerr << skipped.describe() << "\n";
+    for (const auto& c : report.conflicts) {
+      std::cerr << "warning: slug '" << c.slug << "' is claimed by " << c.winner << " and "
+                << c.loser << "; " << c.winner << " wins (first in path order)\n";
+    }
+    if (!quiet) std::cout << report.summary() << std::endl;
+    return report.skipped.empty() ? 0 : 1;
+  } catch (const postsearch::IndexWriteError& e) {
+    std::cerr << "postsearch-index: " << e.what() << "\n";
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "postsearch-index: " << e.what() << "\n";
+  } catch (const Xapian::Error& e) {
+    std::cerr << "postsearch-index: " << e.get_description() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "postsearch-index: " << e.what() << "\n";
+  }
+  return 2;
+}

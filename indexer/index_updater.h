@@ -1,0 +1,59 @@
+// Brings a Xapian database in line with the posts on disk (SPEC §2 postsearch-index):
+// scan -> hash -> parse what changed -> diff against the index -> one atomic commit.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/post.h"
+
+namespace postsearch {
+
+struct IndexOptions {
+  std::vector<std::filesystem::path> posts_dirs;
+  std::filesystem::path db_path;
+  ReadOptions read;
+  bool include_drafts = false;
+  bool full = false;  // re-read and rewrite every post, whatever its hash
+};
+
+// A post that was not indexed because of a problem in the file.
+struct SkippedPost {
+  std::string path;
+  std::size_t line = 0;
+  std::string reason;
+  std::string describe() const;  // "path:line: reason"
+};
+
+// Two files that claim the same slug: the first in path order wins.
+struct SlugConflict {
+  std::string slug;
+  std::string winner;
+  std::string loser;
+};
+
+struct IndexReport {
+  std::size_t posts = 0;  // documents in the index after the run
+  std::size_t added = 0;
+  std::size_t changed = 0;
+  std::size_t removed = 0;
+  std::size_t unchanged = 0;
+  std::size_t ignored = 0;  // drafts and empty stubs: not search results
+  std::vector<SkippedPost> skipped;
+  std::vector<SlugConflict> conflicts;
+  double seconds = 0;
+  std::string summary() const;  // "312 posts: 3 added, 1 changed, 2 removed, 306 unchanged in 0.41 s"
+};
+
+// Called after each file is looked at (done, total), for a progress display.
+using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
+
+// Throws IndexWriteError when the database cannot be opened, written or committed (the
+// previous commit is then still intact), and std::invalid_argument for a posts directory
+// that does not exist or cannot be read. Bad posts are reported in the result, not thrown.
+IndexReport update_index(const IndexOptions& options, const ProgressFn& progress = {});
+
+}  // namespace postsearch

@@ -1,0 +1,83 @@
+// The HTTP request handler of postsearch-server (SPEC §4): one parsed request in, one
+// complete response out. It knows nothing about sockets, so tests call it directly.
+//
+// Thread safety: a Router is immutable after construction and may be shared by all worker
+// threads; the Searcher passed to handle() must belong to the calling thread (Xapian
+// objects are not thread-safe).
+//
+// Errors: handle() never throws. Every failure becomes a SPEC JSON error
+//   {"error": {"status": 400, "code": "bad_parameter", "message": "..."}}
+// built in one catch point: BadRequest -> 400 (its code), IndexUnavailable and
+// Xapian::DatabaseError -> 503, Xapian::QueryParserError -> 400 bad_query, any other
+// Xapian::Error or std::exception -> 500 (details go to the error log, not to the client).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace postsearch {
+
+class Searcher;
+
+namespace http = boost::beast::http;
+
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+struct RouterConfig {
+  // Origins allowed to call the API from a browser ("https://blog.example"); "*" allows any.
+  std::vector<std::string> cors_origins;
+  // Files under this directory are served for paths no route matches (empty: none).
+  std::filesystem::path static_dir;
+  // Receives one line per internal error (500, unexpected 503 causes). Default: stderr.
+  std::function<void(std::string_view)> error_log;
+};
+
+class Router {
+ public:
+  // Throws std::invalid_argument when static_dir is set but is not a readable directory.
+  explicit Router(RouterConfig config);
+
+  // Answers one request. The response is complete: status, Content-Type, Content-Length
+  // (also for HEAD, whose body is empty), X-Request-Id, Server, Cache-Control, CORS
+  // headers, and keep-alive as the request asked. Never throws.
+  HttpResponse handle(const HttpRequest& request, Searcher& searcher) const;
+
+  // A JSON error for a request that could not be parsed (the session layer: 400, 413, 414,
+  // 431). It carries a fresh request id and `Connection: close`.
+  HttpResponse error_response(http::status status, std::string_view code,
+                              std::string_view message) const;
+
+  const RouterConfig& config() const { return config_; }
+
+ private:
+  RouterConfig config_;
+  std::filesystem::path static_root_;  // canonical form of config_.static_dir, or empty
+};
+
+// Helpers exposed for tests and the session layer.
+
+// The incoming X-Request-Id when it is sane (1-64 chars of [A-Za-z0-9_-]), else a new
+// random 16-hex-digit id.
+std::string request_id_for(std::string_view incoming);
+
+// The file under `root` (canonical) that the decoded path segments name, or nullopt when
+// the path is unsafe (a "." or ".." segment, a dot file, an empty segment, '/', '\\' or NUL
+// inside a segment) or the canonical target escapes `root` or is not a regular file. A
+// path naming a directory resolves to its index.html.
+std::optional<std::filesystem::path> resolve_static_file(const std::filesystem::path& root,
+                                                         const std::vector<std::string>& segments,
+                                                         bool trailing_slash);
+
+// Content-Type for a file name by extension ("application/octet-stream" when unknown).
+std::string_view content_type_for(const std::filesystem::path& file);
+
+}  // namespace postsearch
