@@ -201,17 +201,41 @@ class Searcher::Impl {
     }
   }
 
-  // The user's query, boosted so that an exact title match comes first.
-  Xapian::Query build_query(const std::string& query, bool partial, Xapian::Query::op op) {
+  // Boosts for what the words of the query may stand for besides themselves: the exact
+  // title of a post, and identifiers written as one word ("wait group" -> WaitGroup).
+  std::vector<Xapian::Query> boosts(const Xapian::Database& db, const std::string& query) {
+    std::vector<Xapian::Query> out;
+    const std::string exact = text::normalise_for_match(query);
+    if (exact.empty()) return out;
+    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                     Xapian::Query(std::string(schema::kExactTitle) + exact), 4.0);
+    std::vector<std::string> words;
+    std::size_t start = 0;
+    while (start < exact.size()) {
+      std::size_t space = exact.find(' ', start);
+      if (space == std::string::npos) space = exact.size();
+      words.push_back(exact.substr(start, space - start));
+      start = space + 1;
+    }
+    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+      const std::string joined = words[i] + words[i + 1];
+      if (db.term_exists(joined)) {
+        out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(joined), 2.0);
+      }
+    }
+    return out;
+  }
+
+  // The user's query with its boosts, which rank but never add matches.
+  Xapian::Query build_query(const Xapian::Database& db, const std::string& query, bool partial,
+                            Xapian::Query::op op) {
     if (text::trim(query).empty()) return Xapian::Query::MatchAll;
     Xapian::Query q = parse(query, partial, op);
-    const std::string exact = text::normalise_for_match(query);
-    if (!q.empty() && !exact.empty()) {
-      Xapian::Query title_match(std::string(schema::kExactTitle) + exact);
-      q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
-                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, title_match, 4.0));
-    }
-    return q;
+    if (q.empty()) return q;
+    const std::vector<Xapian::Query> extra = boosts(db, query);
+    if (extra.empty()) return q;
+    return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
+                         Xapian::Query(Xapian::Query::OP_OR, extra.begin(), extra.end()));
   }
 
   Xapian::Query with_filters(Xapian::Query q, const SearchRequest& r) {
@@ -237,7 +261,7 @@ class Searcher::Impl {
     response.page = r.page;
     response.per_page = r.per_page;
 
-    Xapian::Query base = build_query(r.query, r.partial, Xapian::Query::OP_AND);
+    Xapian::Query base = build_query(db, r.query, r.partial, Xapian::Query::OP_AND);
     Xapian::MSet mset;
     std::unique_ptr<FacetSpy> spy;
     auto run = [&](const Xapian::Query& q) {
@@ -257,7 +281,7 @@ class Searcher::Impl {
     run(base);
     if (mset.empty() && mset.get_matches_estimated() == 0 && !text::trim(r.query).empty()) {
       // Nothing has every word: fall back to posts with any of them, best first.
-      Xapian::Query relaxed = build_query(r.query, r.partial, Xapian::Query::OP_OR);
+      Xapian::Query relaxed = build_query(db, r.query, r.partial, Xapian::Query::OP_OR);
       if (relaxed.serialise() != base.serialise()) {
         run(relaxed);
         base = relaxed;
