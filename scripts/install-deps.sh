@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages postsearch builds and tests with (only those missing).
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config
+  libxapian-dev libcmark-dev
+  libboost1.81-dev libboost-url1.81-dev
+  nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev
+  catch2 curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
