@@ -37,11 +37,20 @@ struct IndexedPost {
   std::string hash;
 };
 
-// What this run wants the index to hold for one slug.
-struct Wanted {
+// Which file holds a slug in this run.
+struct Claim {
   std::string source_key;
-  std::optional<Xapian::Document> document;  // nullopt: the indexed version stays
+  bool written = false;  // false: the indexed version stays as it is
 };
+
+// Drops the uncommitted transaction, if any; the last commit stays as it was.
+void cancel(Xapian::WritableDatabase& db) {
+  try {
+    db.cancel_transaction();
+  } catch (const Xapian::Error&) {
+    // Not in a transaction (it failed before beginning one): nothing to undo.
+  }
+}
 
 bool is_markdown(const fs::path& path) {
   const std::string ext = text::to_lower_ascii(path.extension().string());
@@ -186,13 +195,29 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
 
   try {
     const std::map<std::string, IndexedPost> indexed = load_indexed(db);
-    DocumentBuilder builder;
-    std::map<std::string, Wanted> wanted;  // slug -> the file that gets it
-    std::map<std::string, std::string> slug_of_source;
+    std::map<std::string, const IndexedPost*> indexed_by_slug;
+    for (const auto& [key, post] : indexed) indexed_by_slug[post.slug] = &post;
 
-    auto claim = [&](const std::string& slug, Wanted w) {
-      auto [it, inserted] = wanted.try_emplace(slug, std::move(w));
-      if (!inserted) report.conflicts.push_back({slug, it->second.source_key, w.source_key});
+    // Documents are written as files are read (memory stays flat on big archives), all in
+    // one transaction: nothing is visible to readers until commit_transaction().
+    db.begin_transaction();
+    DocumentBuilder builder;
+    std::map<std::string, Claim> claims;  // slug -> the file that has it this run
+
+    // Files are visited in path order, so the first claim on a slug is the winner.
+    auto claim = [&](const std::string& slug, const std::string& source_key,
+                     const Xapian::Document* document) {
+      auto [it, inserted] = claims.try_emplace(slug, Claim{source_key, document != nullptr});
+      if (!inserted) {
+        report.conflicts.push_back({slug, it->second.source_key, source_key});
+        return;
+      }
+      if (document == nullptr) {
+        ++report.unchanged;
+        return;
+      }
+      ++(indexed_by_slug.count(slug) != 0 ? report.changed : report.added);
+      db.replace_document(unique_term(slug), *document);
     };
 
     std::size_t done = 0;
@@ -200,7 +225,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       if (progress) progress(done++, files.size());
       const auto old = indexed.find(file.key);
       const auto keep_old = [&] {
-        if (old != indexed.end()) claim(old->second.slug, Wanted{file.key, std::nullopt});
+        if (old != indexed.end()) claim(old->second.slug, file.key, nullptr);
       };
       const std::optional<std::string> bytes = read_bytes(file.path);
       if (!bytes) {
@@ -210,7 +235,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       }
       const std::string hash = content_hash(*bytes, options, file.relative_path);
       if (!options.full && old != indexed.end() && old->second.hash == hash) {
-        claim(old->second.slug, Wanted{file.key, std::nullopt});
+        keep_old();
         continue;
       }
       try {
@@ -219,7 +244,8 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
           ++report.ignored;
           continue;
         }
-        claim(post.slug, Wanted{file.key, builder.build(post, SourceInfo{file.key, hash})});
+        const Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash});
+        claim(post.slug, file.key, &doc);
       } catch (const PostError& e) {
         report.skipped.push_back({file.key, e.line(), e.what()});
         keep_old();  // a broken edit does not take the last good version out of search
@@ -227,30 +253,15 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     }
     if (progress) progress(files.size(), files.size());
 
-    // Unchanged documents are counted here; everything else indexed is removed or replaced.
-    std::map<std::string, const IndexedPost*> indexed_by_slug;
-    for (const auto& [key, post] : indexed) indexed_by_slug[post.slug] = &post;
-
-    db.begin_transaction();
+    // Sweep: an indexed document stays if its slug was rewritten this run or its file still
+    // claims it; everything else is gone from disk (or became a draft, stub or loser).
     for (const auto& [key, post] : indexed) {
-      auto w = wanted.find(post.slug);
-      const bool stays = w != wanted.end() && (w->second.document || w->second.source_key == key);
+      auto c = claims.find(post.slug);
+      const bool stays = c != claims.end() && (c->second.written || c->second.source_key == key);
       if (!stays) {
         db.delete_document(post.docid);
         ++report.removed;
       }
-    }
-    for (auto& [slug, w] : wanted) {
-      if (!w.document) {
-        ++report.unchanged;
-        continue;
-      }
-      if (indexed_by_slug.count(slug) != 0) {
-        ++report.changed;
-      } else {
-        ++report.added;
-      }
-      db.replace_document(unique_term(slug), *w.document);
     }
     const bool modified = report.added + report.changed + report.removed != 0;
     if (modified || db.get_metadata("postsearch:updated").empty()) {
@@ -259,8 +270,12 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     db.commit_transaction();
     report.posts = db.get_doccount();
   } catch (const Xapian::Error& e) {
+    cancel(db);
     throw IndexWriteError("writing the index at " + options.db_path.string() + " failed: " +
                           e.get_description() + " (the previous index is intact)");
+  } catch (...) {
+    cancel(db);
+    throw;
   }
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
