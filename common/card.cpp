@@ -51,7 +51,7 @@ ordered_json card_to_json(const Card& card, bool with_match) {
 
 std::string serialise_card(const Card& card) { return card_to_json(card, false).dump(); }
 
-Card deserialise_card(const std::string& data) {
+Card deserialise_card(std::string_view data) {
   const auto j = nlohmann::json::parse(data);
   Card card;
   card.slug = j.at("slug").get<std::string>();

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,6 @@ nlohmann::ordered_json card_to_json(const Card& card, bool with_match);
 
 // The stored form (document data) round-trips through these.
 std::string serialise_card(const Card& card);
-Card deserialise_card(const std::string& data);
+Card deserialise_card(std::string_view data);
 
 }  // namespace postsearch

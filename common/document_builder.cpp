@@ -49,6 +49,26 @@ std::string stored_text(const std::string& text) {
 
 }  // namespace
 
+std::string encode_document_data(std::string_view card, std::string_view sections,
+                                 std::string_view text) {
+  std::string data;
+  data.reserve(card.size() + sections.size() + text.size() + 2);
+  data.append(card).append(1, '\0').append(sections).append(1, '\0').append(text);
+  return data;
+}
+
+DocumentData decode_document_data(std::string_view data) {
+  DocumentData out;
+  const std::size_t first = data.find('\0');
+  out.card = data.substr(0, first);
+  if (first == std::string_view::npos) return out;
+  const std::size_t second = data.find('\0', first + 1);
+  out.sections = data.substr(first + 1, second == std::string_view::npos ? std::string_view::npos
+                                                                          : second - first - 1);
+  if (second != std::string_view::npos) out.text = data.substr(second + 1);
+  return out;
+}
+
 std::string unique_term(std::string_view slug) {
   return bounded_term(schema::kUniqueId, slug);
 }
@@ -155,9 +175,8 @@ Xapian::Document DocumentBuilder::build(const Post& post, const SourceInfo& sour
   doc.add_value(schema::kContentHash, source.content_hash);
   doc.add_value(schema::kSourceKey, source.path);
   doc.add_value(schema::kTags, tags);
-  doc.add_value(schema::kBodyText, stored_text(post.body.text));
-  doc.add_value(schema::kSections, sections_json(post));
-  doc.set_data(serialise_card(card_from_post(post)));
+  doc.set_data(encode_document_data(serialise_card(card_from_post(post)), sections_json(post),
+                                    stored_text(post.body.text)));
   return doc;
 }
 

@@ -29,6 +29,17 @@ class DocumentBuilder {
   Xapian::TermGenerator generator_;
 };
 
+// The three parts of a document's data (schema.h).
+struct DocumentData {
+  std::string_view card;      // serialised card JSON
+  std::string_view sections;  // JSON [[offset, heading, anchor], ...]
+  std::string_view text;      // plain text for snippets
+};
+std::string encode_document_data(std::string_view card, std::string_view sections,
+                                 std::string_view text);
+// Views into `data`, which must outlive them. Missing parts come back empty.
+DocumentData decode_document_data(std::string_view data);
+
 // "Q" + slug, shortened with a hash when it would exceed Xapian's term length limit.
 std::string unique_term(std::string_view slug);
 

@@ -67,7 +67,9 @@ class Extractor {
           add_code_block(node);
           break;
         case CMARK_NODE_HTML_BLOCK:
-          add_prose(text::html_to_text(cmark_node_get_literal(node)));
+          // Hugo layouts put actions inside HTML too (`<div>{{ .Content }}</div>`).
+          add_prose(text::html_to_text(
+              text::strip_template_actions(cmark_node_get_literal(node))));
           break;
         default:
           break;

@@ -32,8 +32,6 @@ enum Slot : Xapian::valueno {
   kContentHash = 2,   // hex hash of file bytes + schema + indexing options
   kSourceKey = 3,     // "<root index>\x1f<relative path>": which file the document came from
   kTags = 4,          // lower-cased tags joined by '\x1f', for facet counting
-  kBodyText = 5,      // plain text of the post (blocks separated by '\n'), for snippets
-  kSections = 6,      // JSON [[byte offset into kBodyText, heading, anchor], ...]
 };
 
 // Weights given to each kind of text (wdf increments): title above headings above body.
@@ -42,6 +40,12 @@ inline constexpr unsigned kHeadingWeight = 2;
 inline constexpr unsigned kSummaryWeight = 2;
 inline constexpr unsigned kBodyWeight = 1;
 
-// Document data holds the card JSON (without the per-query snippet, score and section).
+// Document data (one read per hit, cheaper than large values, which Xapian stores in
+// chunks shared by many documents): three parts separated by NUL bytes, which none of them
+// can contain (posts with NUL bytes are rejected; JSON escapes control characters):
+//   card JSON (without the per-query snippet, score and section)
+//   '\0' sections JSON [[byte offset into the text, heading, anchor], ...]
+//   '\0' plain text of the post, blocks separated by '\n', for snippets
+// See encode_document_data / decode_document_data in document_builder.h.
 
 }  // namespace postsearch::schema

@@ -147,7 +147,8 @@ class Searcher::Impl {
       const std::string term = unique_term(slug);
       Xapian::PostingIterator it = db.postlist_begin(term);
       if (it == db.postlist_end(term)) return std::nullopt;
-      return deserialise_card(db.get_document(*it).get_data());
+      const std::string data = db.get_document(*it).get_data();
+      return deserialise_card(decode_document_data(data).card);
     });
   }
 
@@ -297,18 +298,19 @@ class Searcher::Impl {
     const double top = mset.get_max_attained();
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       const Xapian::Document doc = it.get_document();
-      Card card = deserialise_card(doc.get_data());
+      const std::string data = doc.get_data();
+      const DocumentData parts = decode_document_data(data);
+      Card card = deserialise_card(parts.card);
       card.score = top > 0 ? std::max(1e-4, std::round(it.get_weight() / top * 1e4) / 1e4) : 1.0;
-      decorate(card, doc, matcher);
+      decorate(card, parts, matcher);
       response.hits.push_back(std::move(card));
     }
     return response;
   }
 
   // Adds the snippet and the section it lies in.
-  static void decorate(Card& card, const Xapian::Document& doc, WordMatcher& matcher) {
-    const std::string body = doc.get_value(schema::kBodyText);
-    Snippet snippet = make_snippet(body, matcher);
+  static void decorate(Card& card, const DocumentData& parts, WordMatcher& matcher) {
+    Snippet snippet = make_snippet(parts.text, matcher);
     if (!snippet.matched) {
       const std::string summary_html = highlight(card.summary, matcher);
       if (!card.summary.empty()) {
@@ -317,7 +319,7 @@ class Searcher::Impl {
       }
     }
     card.snippet = snippet.html;
-    const auto sections = nlohmann::json::parse(doc.get_value(schema::kSections), nullptr, false);
+    const auto sections = nlohmann::json::parse(parts.sections, nullptr, false);
     if (!sections.is_array()) return;
     for (const auto& s : sections) {
       if (s.at(0).get<std::size_t>() > snippet.offset) break;

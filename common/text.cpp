@@ -115,15 +115,22 @@ std::string html_escape(std::string_view s) {
 std::string strip_template_actions(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  // Once a closer is not found after some position, it is not found after any later one:
+  // remembering that keeps text with many unclosed openers linear.
+  bool no_more_braces = false, no_more_percent = false;
   std::size_t i = 0;
   while (i < s.size()) {
     if (i + 1 < s.size() && s[i] == '{' && (s[i + 1] == '{' || s[i + 1] == '%')) {
-      const std::string_view closer = s[i + 1] == '{' ? "}}" : "%}";
-      const std::size_t end = s.find(closer, i + 2);
-      if (end != std::string_view::npos) {
-        out += ' ';
-        i = end + 2;
-        continue;
+      const bool braces = s[i + 1] == '{';
+      bool& no_more = braces ? no_more_braces : no_more_percent;
+      if (!no_more) {
+        const std::size_t end = s.find(braces ? "}}" : "%}", i + 2);
+        if (end != std::string_view::npos) {
+          out += ' ';
+          i = end + 2;
+          continue;
+        }
+        no_more = true;
       }
     }
     out += s[i++];
@@ -176,6 +183,28 @@ void append_entity(std::string& out, std::string_view entity) {
   out += ' ';
 }
 
+// True when the '<' at `pos` opens a tag, an end tag, a comment or a declaration.
+bool starts_tag(std::string_view s, std::size_t pos) {
+  if (pos + 1 >= s.size()) return false;
+  const char next = s[pos + 1];
+  return std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' ||
+         next == '?';
+}
+
+// The position of the ';' closing an entity reference that starts with the '&' at `pos`
+// (at most 10 name characters: letters and digits, or '#' and digits), or npos.
+std::size_t entity_end(std::string_view s, std::size_t pos) {
+  constexpr std::size_t kMaxName = 10;
+  for (std::size_t k = pos + 1; k < s.size() && k - pos <= kMaxName + 1; ++k) {
+    const char ch = s[k];
+    if (ch == ';') return k - pos > 1 ? k : std::string_view::npos;
+    const bool name_char =
+        std::isalnum(static_cast<unsigned char>(ch)) || (ch == '#' && k == pos + 1);
+    if (!name_char) return std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 std::string html_to_text(std::string_view html) {
@@ -183,7 +212,10 @@ std::string html_to_text(std::string_view html) {
   std::size_t i = 0;
   while (i < html.size()) {
     const char c = html[i];
-    if (c == '<') {
+    if (c == '<' && !starts_tag(html, i)) {
+      out += c;  // "1 < 2": a '<' that opens no tag is text, as in a browser
+      ++i;
+    } else if (c == '<') {
       if (html.substr(i, 4) == "<!--") {
         const std::size_t end = html.find("-->", i + 4);
         i = end == std::string_view::npos ? html.size() : end + 3;
@@ -202,8 +234,10 @@ std::string html_to_text(std::string_view html) {
       out += ' ';
       i = end + 1;
     } else if (c == '&') {
-      const std::size_t semi = html.find(';', i);
-      if (semi != std::string_view::npos && semi - i <= 10) {
+      // Only a short run of name characters ending in ';' is an entity ("&amp;", "&#x41;");
+      // "Tom & Jerry; cats" keeps its ampersand and its words.
+      const std::size_t semi = entity_end(html, i);
+      if (semi != std::string_view::npos) {
         append_entity(out, html.substr(i + 1, semi - i - 1));
         i = semi + 1;
       } else {
