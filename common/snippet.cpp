@@ -1,6 +1,8 @@
 #include "common/snippet.h"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <deque>
 #include <map>
 
@@ -15,20 +17,56 @@ struct Word {
   std::size_t end;
 };
 
-// Calls `fn(Word)` for each word (a run of Xapian word characters) of `text`; stops when
-// `fn` returns false.
+constexpr std::array<bool, 128> kAsciiWordChars = [] {
+  std::array<bool, 128> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = table[c - 'a' + 'A'] = true;
+  table['_'] = true;
+  return table;
+}();
+
+bool is_word_char(unsigned ch) {
+  if (ch < 0x80) return kAsciiWordChars[ch];
+  return Xapian::Unicode::is_wordchar(ch);
+}
+
+unsigned char ascii_lower(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
+
+// The first two bytes of a word, lower-cased when ASCII: the key of the quick filter.
+std::size_t head_key(std::string_view word) {
+  const auto a = ascii_lower(static_cast<unsigned char>(word[0]));
+  const auto b = word.size() > 1 ? ascii_lower(static_cast<unsigned char>(word[1])) : 0;
+  return static_cast<std::size_t>(a) << 8 | b;
+}
+
+// The code point at text[i] and its length in bytes (ASCII without a decoder call).
+unsigned decode_at(std::string_view text, std::size_t i, std::size_t& length) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) {
+    length = 1;
+    return c;
+  }
+  Xapian::Utf8Iterator it(text.data() + i, text.size() - i);
+  const unsigned ch = *it;
+  ++it;
+  length = it == Xapian::Utf8Iterator() ? text.size() - i
+                                        : static_cast<std::size_t>(it.raw() - (text.data() + i));
+  return ch;
+}
+
+// Calls `fn(Word)` for each word (a run of word characters, as Xapian's TermGenerator
+// sees them) of `text`; stops when `fn` returns false.
 template <typename Fn>
 void for_each_word(std::string_view text, Fn&& fn) {
-  const char* base = text.data();
-  Xapian::Utf8Iterator it(base, text.size());
-  const Xapian::Utf8Iterator end;
-  while (it != end) {
-    while (it != end && !Xapian::Unicode::is_wordchar(*it)) ++it;
-    if (it == end) break;
-    const std::size_t begin = static_cast<std::size_t>(it.raw() - base);
-    while (it != end && Xapian::Unicode::is_wordchar(*it)) ++it;
-    const std::size_t stop = it == end ? text.size() : static_cast<std::size_t>(it.raw() - base);
-    if (!fn(Word{begin, stop})) return;
+  std::size_t i = 0, length = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !is_word_char(decode_at(text, i, length))) i += length;
+    if (i >= text.size()) break;
+    const std::size_t begin = i;
+    while (i < text.size() && is_word_char(decode_at(text, i, length))) i += length;
+    if (!fn(Word{begin, i})) return;
   }
 }
 
@@ -92,9 +130,26 @@ WordMatcher::WordMatcher(const Xapian::Query& query, std::vector<std::string> pr
   }
   for (auto& prefix : prefixes_) prefix = lower(prefix);
   concept_count_ = concepts.size() + prefixes_.size();
+  for (const auto* set : {&exact_, &stems_}) {
+    for (const auto& w : *set) heads_.set(head_key(w));
+  }
+  for (const auto& p : prefixes_) {
+    if (p.size() == 1) {
+      // A one-letter prefix fixes only the first byte: every second byte may follow.
+      for (std::size_t b = 0; b < 256; ++b) heads_.set(head_key(p) | b);
+    } else {
+      heads_.set(head_key(p));
+    }
+  }
 }
 
 const std::string* WordMatcher::match(std::string_view word) {
+  // Stems and prefixes keep a word's first two letters, so most words are rejected here
+  // without case folding, stemming or a lookup. Non-ASCII words always take the long way.
+  if (word.empty()) return nullptr;
+  const auto b0 = static_cast<unsigned char>(word[0]);
+  const auto b1 = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
+  if (b0 < 0x80 && b1 < 0x80 && !heads_.test(head_key(word))) return nullptr;
   std::string key = lower(word);
   auto it = memo_.find(key);
   if (it == memo_.end()) {
@@ -124,7 +179,8 @@ Snippet make_snippet(std::string_view text, WordMatcher& matcher, std::size_t ma
     const std::string* concept_name;
   };
   std::deque<Hit> window;
-  std::map<const std::string*, int> counts;
+  // Keyed by the concept itself: "runs" and "running" are two memo entries, one concept.
+  std::map<std::string_view, int> counts;
   std::size_t best_distinct = 0, best_total = 0, best_begin = 0;
   bool any = false;
   if (!matcher.empty()) {
@@ -132,9 +188,10 @@ Snippet make_snippet(std::string_view text, WordMatcher& matcher, std::size_t ma
       const std::string* c = matcher.match(text.substr(w.begin, w.end - w.begin));
       if (c == nullptr) return true;
       window.push_back({w.begin, w.end, c});
-      ++counts[c];
+      ++counts[*c];
       while (window.back().end - window.front().begin > max_bytes) {
-        if (--counts[window.front().concept_name] == 0) counts.erase(window.front().concept_name);
+        const std::string_view front = *window.front().concept_name;
+        if (--counts[front] == 0) counts.erase(front);
         window.pop_front();
       }
       if (counts.size() > best_distinct ||

@@ -3,6 +3,7 @@
 // MSet::snippet's exhaustive search, and it tells us where the passage lies (its section).
 #pragma once
 
+#include <bitset>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@ class WordMatcher {
   std::unordered_map<std::string, std::string> memo_;  // word -> concept ("" = no match)
   Xapian::Stem stemmer_;
   std::size_t concept_count_ = 0;
+  std::bitset<65536> heads_;  // first two bytes a matching ASCII word can start with
 };
 
 struct Snippet {
