@@ -1,5 +1,6 @@
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unordered_set>
 
@@ -178,13 +179,25 @@ std::string file_stem(std::string_view relative_path) {
   return std::string(dot == std::string_view::npos || dot == 0 ? name : name.substr(0, dot));
 }
 
-std::string card_url(const Fields& fields, const ReadOptions& options, const std::string& slug) {
-  if (auto url = fields.text({"url", "permalink"})) {
-    const std::string u = text::trim(*url);
-    if (u.find("://") != std::string::npos) return u;
-    return join_url(options.base_url, u);
+// The first of `keys` with a value that is not blank, trimmed. An empty value (an archetype's
+// `description: ""`) counts as absent, so the next key or the default applies.
+std::optional<std::string> non_blank(const Fields& fields,
+                                     std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    if (auto value = fields.text({key})) {
+      std::string trimmed = text::trim(*value);
+      if (!trimmed.empty()) return trimmed;
+    }
   }
-  if (auto path = fields.text({"path"})) return join_url(options.base_url, text::trim(*path));
+  return std::nullopt;
+}
+
+std::string card_url(const Fields& fields, const ReadOptions& options, const std::string& slug) {
+  if (auto url = non_blank(fields, {"url", "permalink"})) {
+    if (url->find("://") != std::string::npos) return *url;
+    return join_url(options.base_url, *url);
+  }
+  if (auto path = non_blank(fields, {"path"})) return join_url(options.base_url, *path);
   return join_url(options.base_url, slug);
 }
 
@@ -242,7 +255,7 @@ Post parse_post(std::string_view bytes, std::string_view relative_path,
   post.aliases = fields.list({"aliases"}, false);
   post.draft = fields.flag("draft");
 
-  if (auto summary = fields.text({"summary", "description"})) {
+  if (auto summary = non_blank(fields, {"summary", "description"})) {
     post.summary = text::collapse_whitespace(*summary);
     post.summary_is_own = true;
   } else {
