@@ -69,6 +69,19 @@ DocumentData decode_document_data(std::string_view data) {
   return out;
 }
 
+std::string normalise_alias(std::string_view url) {
+  std::string_view s = url;
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (const std::size_t scheme = s.find("://"); scheme != std::string_view::npos) {
+    const std::size_t path = s.find('/', scheme + 3);
+    s = path == std::string_view::npos ? std::string_view() : s.substr(path);
+  }
+  while (!s.empty() && s.front() == '/') s.remove_prefix(1);
+  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  return std::string(s);
+}
+
 std::string unique_term(std::string_view slug) {
   return bounded_term(schema::kUniqueId, slug);
 }
@@ -163,7 +176,10 @@ Xapian::Document DocumentBuilder::build(const Post& post, const SourceInfo& sour
   const std::string exact_title = text::normalise_for_match(post.title);
   if (!exact_title.empty()) doc.add_term(bounded_term(schema::kExactTitle, exact_title), 1);
   if (!post.date.empty()) doc.add_boolean_term(std::string(schema::kYear) + post.date.substr(0, 4));
-  for (const auto& alias : post.aliases) doc.add_boolean_term(bounded_term(schema::kAlias, alias));
+  for (const auto& alias : post.aliases) {
+    const std::string normalised = normalise_alias(alias);
+    if (!normalised.empty()) doc.add_boolean_term(bounded_term(schema::kAlias, normalised));
+  }
 
   std::string tags;
   for (const auto& tag : post.tags) {

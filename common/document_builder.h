@@ -40,6 +40,10 @@ std::string encode_document_data(std::string_view card, std::string_view section
 // Views into `data`, which must outlive them. Missing parts come back empty.
 DocumentData decode_document_data(std::string_view data);
 
+// An old URL reduced to the form aliases are matched in: no scheme or host, no leading or
+// trailing '/' ("https://blog.example/2014/12/12/x.html/" -> "2014/12/12/x.html").
+std::string normalise_alias(std::string_view url);
+
 // "Q" + slug, shortened with a hash when it would exceed Xapian's term length limit.
 std::string unique_term(std::string_view slug);
 

@@ -231,6 +231,12 @@ class Searcher::Impl {
   Xapian::Query build_query(const Xapian::Database& db, const std::string& query, bool partial,
                             Xapian::Query::op op) {
     if (text::trim(query).empty()) return Xapian::Query::MatchAll;
+    // An old URL of a post (front matter `aliases`) finds exactly that post.
+    const std::string trimmed = text::trim(query);
+    if (trimmed.find('/') != std::string::npos && trimmed.find(' ') == std::string::npos) {
+      const std::string alias = std::string(schema::kAlias) + normalise_alias(trimmed);
+      if (db.term_exists(alias)) return Xapian::Query(alias);
+    }
     Xapian::Query q = parse(query, partial, op);
     if (q.empty()) return q;
     const std::vector<Xapian::Query> extra = boosts(db, query);

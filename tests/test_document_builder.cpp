@@ -150,7 +150,7 @@ TEST_CASE("build() writes the terms of schema.h", "[document]") {
     CHECK(terms_with_prefix(terms, "K") ==
           std::set<std::string>{"Kpython", "Kasyncio", "Kweb dev"});
     CHECK(terms_with_prefix(terms, "Y") == std::set<std::string>{"Y2017"});
-    CHECK(has("XA/old/uvloop/"));
+    CHECK(has("XAold/uvloop"));  // normalised: no leading or trailing slash
     CHECK(has("XTexploring asyncio uvloop sanic and motor"));
   }
   SECTION("title terms, plain and stemmed") {

@@ -25,6 +25,7 @@ class Archive {
 title: "Command-line flags in practice"
 date: 2020-01-01
 tags: [cli]
+aliases: ["/2019/12/31/old-flags.html"]
 ---
 Pass `--verbose-output` to see more. The function `snake_case_name` does the parsing.
 
@@ -141,6 +142,17 @@ TEST_CASE("code identifiers are findable in every written form", "[searcher]") {
     REQUIRE(!r.hits.empty());
     CHECK(starts_with(r.hits[0].slug, expected));
   }
+}
+
+TEST_CASE("an old URL from front matter aliases finds its post", "[searcher]") {
+  for (const std::string q : {"/2019/12/31/old-flags.html", "2019/12/31/old-flags.html",
+                              "https://blog.example/2019/12/31/old-flags.html"}) {
+    INFO(q);
+    const auto r = search(q);
+    REQUIRE(r.total == 1);
+    CHECK(r.hits[0].slug == "code/flags");
+  }
+  CHECK(search("/2019/12/31/never-was.html").total == 0);
 }
 
 TEST_CASE("plain words match stemmed English", "[searcher]") {
