@@ -69,6 +69,28 @@ DocumentData decode_document_data(std::string_view data) {
   return out;
 }
 
+std::vector<std::string> spelling_words(const Xapian::Document& doc) {
+  std::vector<std::string> words;
+  for (auto it = doc.termlist_begin(); it != doc.termlist_end(); ++it) {
+    const std::string term = *it;
+    if (term.size() < 3 || term.size() > 30) continue;
+    const auto first = static_cast<unsigned char>(term[0]);
+    if (first < 0x80 && !std::islower(first)) continue;  // a prefixed term, a digit, ...
+    bool letters = true;
+    for (Xapian::Utf8Iterator u(term); u != Xapian::Utf8Iterator(); ++u) {
+      const auto category = Xapian::Unicode::get_category(*u);
+      if (category != Xapian::Unicode::LOWERCASE_LETTER &&
+          category != Xapian::Unicode::OTHER_LETTER &&
+          category != Xapian::Unicode::MODIFIER_LETTER) {
+        letters = false;
+        break;
+      }
+    }
+    if (letters) words.push_back(term);
+  }
+  return words;
+}
+
 std::string normalise_alias(std::string_view url) {
   std::string_view s = url;
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -40,6 +40,12 @@ std::string encode_document_data(std::string_view card, std::string_view section
 // Views into `data`, which must outlive them. Missing parts come back empty.
 DocumentData decode_document_data(std::string_view data);
 
+// The words of a document that feed the spelling dictionary: its distinct unprefixed terms
+// made only of letters, 3 to 30 bytes long. The indexer adds them (once per document) when
+// it writes a document and removes them when it replaces or deletes it, so the dictionary
+// after any sequence of updates equals that of a fresh build.
+std::vector<std::string> spelling_words(const Xapian::Document& doc);
+
 // An old URL reduced to the form aliases are matched in: no scheme or host, no leading or
 // trailing '/' ("https://blog.example/2014/12/12/x.html/" -> "2014/12/12/x.html").
 std::string normalise_alias(std::string_view url);

@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/schema.h"
 #include "common/snippet.h"
+#include "common/spelling.h"
 #include "common/text.h"
 
 namespace postsearch {
@@ -261,6 +262,27 @@ class Searcher::Impl {
     return Xapian::Query(Xapian::Query::OP_FILTER, q, filter);
   }
 
+  // Runs `query` (words combined with `op`) with the request's filters, sort and page.
+  // Returns the Xapian query that was run; the facets are in `spy`.
+  Xapian::Query match(Xapian::Database& db, const std::string& query, Xapian::Query::op op,
+                      const SearchRequest& r, Xapian::MSet& mset,
+                      std::unique_ptr<FacetSpy>& spy) {
+    const bool browse = text::trim(query).empty();
+    const Xapian::Query q = build_query(db, query, r.partial, op);
+    spy = std::make_unique<FacetSpy>();
+    Xapian::Enquire enquire(db);
+    enquire.set_query(with_filters(q, r));
+    if (r.sort == SortOrder::kDate || browse) {
+      enquire.set_sort_by_key_then_relevance(&sorter_, false);
+    } else {
+      enquire.set_sort_by_relevance_then_key(&sorter_, false);
+    }
+    enquire.add_matchspy(spy.get());
+    mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
+                            static_cast<Xapian::doccount>(r.per_page), db.get_doccount());
+    return q;
+  }
+
   SearchResponse run_search(Xapian::Database& db, const SearchRequest& r) {
     parser_.set_database(db);
     SearchResponse response;
@@ -268,31 +290,39 @@ class Searcher::Impl {
     response.page = r.page;
     response.per_page = r.per_page;
 
-    Xapian::Query base = build_query(db, r.query, r.partial, Xapian::Query::OP_AND);
+    // Every word of the query; else every word of its spelling correction; else any word
+    // of the query; else any word of the correction. The first that finds something wins.
     Xapian::MSet mset;
     std::unique_ptr<FacetSpy> spy;
-    auto run = [&](const Xapian::Query& q) {
-      spy = std::make_unique<FacetSpy>();
-      Xapian::Enquire enquire(db);
-      enquire.set_query(with_filters(q, r));
-      const bool browse = text::trim(r.query).empty();
-      if (r.sort == SortOrder::kDate || browse) {
-        enquire.set_sort_by_key_then_relevance(&sorter_, false);
-      } else {
-        enquire.set_sort_by_relevance_then_key(&sorter_, false);
-      }
-      enquire.add_matchspy(spy.get());
-      mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
-                              static_cast<Xapian::doccount>(r.per_page), db.get_doccount());
+    std::string used_text = r.query;
+    Xapian::Query used = match(db, r.query, Xapian::Query::OP_AND, r, mset, spy);
+    const bool has_words = !text::trim(r.query).empty();
+    auto found = [&] { return mset.get_matches_estimated() > 0; };
+    const std::string correction =
+        found() && mset.get_matches_estimated() >= kSuggestBelow
+            ? std::string()
+            : spelling_correction(db, r.query, r.partial);
+    auto try_query = [&](const std::string& text, Xapian::Query::op op) {
+      Xapian::MSet candidate;
+      std::unique_ptr<FacetSpy> candidate_spy;
+      Xapian::Query q = match(db, text, op, r, candidate, candidate_spy);
+      if (candidate.get_matches_estimated() == 0) return false;
+      mset = candidate;
+      spy = std::move(candidate_spy);
+      used = q;
+      used_text = text;
+      return true;
     };
-    run(base);
-    if (mset.empty() && mset.get_matches_estimated() == 0 && !text::trim(r.query).empty()) {
-      // Nothing has every word: fall back to posts with any of them, best first.
-      Xapian::Query relaxed = build_query(db, r.query, r.partial, Xapian::Query::OP_OR);
-      if (relaxed.serialise() != base.serialise()) {
-        run(relaxed);
-        base = relaxed;
+    if (!found() && has_words) {
+      if (!correction.empty() && try_query(correction, Xapian::Query::OP_AND)) {
+        response.corrected_query = correction;
+      } else if (try_query(r.query, Xapian::Query::OP_OR)) {
+        if (!correction.empty()) response.suggestion = correction;
+      } else if (!correction.empty() && try_query(correction, Xapian::Query::OP_OR)) {
+        response.corrected_query = correction;
       }
+    } else if (!correction.empty() && mset.get_matches_estimated() < kSuggestBelow) {
+      response.suggestion = correction;
     }
 
     response.total = mset.get_matches_estimated();
@@ -300,7 +330,7 @@ class Searcher::Impl {
     response.tag_counts = std::move(spy->tag_counts);
     response.year_counts = std::move(spy->year_counts);
 
-    WordMatcher matcher(base, prefix_words(r.query, r.partial), stemmer_);
+    WordMatcher matcher(used, prefix_words(used_text, r.partial), stemmer_);
     const double top = mset.get_max_attained();
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       const Xapian::Document doc = it.get_document();
@@ -332,6 +362,9 @@ class Searcher::Impl {
       card.section = CardSection{s.at(1).get<std::string>(), s.at(2).get<std::string>()};
     }
   }
+
+  // A correction is offered beside results when there are fewer hits than this.
+  static constexpr Xapian::doccount kSuggestBelow = 3;
 
   std::filesystem::path path_;
   Xapian::Database db_;

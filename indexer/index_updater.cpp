@@ -43,6 +43,10 @@ struct Claim {
   bool written = false;  // false: the indexed version stays as it is
 };
 
+void remove_spellings(Xapian::WritableDatabase& db, const Xapian::Document& doc) {
+  for (const std::string& word : spelling_words(doc)) db.remove_spelling(word);
+}
+
 // Drops the uncommitted transaction, if any; the last commit stays as it was.
 void cancel(Xapian::WritableDatabase& db) {
   try {
@@ -216,8 +220,14 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         ++report.unchanged;
         return;
       }
-      ++(indexed_by_slug.count(slug) != 0 ? report.changed : report.added);
+      if (auto old = indexed_by_slug.find(slug); old != indexed_by_slug.end()) {
+        ++report.changed;
+        remove_spellings(db, db.get_document(old->second->docid));
+      } else {
+        ++report.added;
+      }
       db.replace_document(unique_term(slug), *document);
+      for (const std::string& word : spelling_words(*document)) db.add_spelling(word);
     };
 
     std::size_t done = 0;
@@ -259,6 +269,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       auto c = claims.find(post.slug);
       const bool stays = c != claims.end() && (c->second.written || c->second.source_key == key);
       if (!stays) {
+        remove_spellings(db, db.get_document(post.docid));
         db.delete_document(post.docid);
         ++report.removed;
       }

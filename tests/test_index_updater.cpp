@@ -189,6 +189,15 @@ TEST_CASE("an incrementally updated index answers like a fresh build", "[indexer
   fs::copy(inc.posts(), fresh.posts(), fs::copy_options::recursive);
   fresh.run();
 
+  {
+    // The spelling dictionary holds the same words with the same frequencies.
+    Xapian::Database da(inc.options.db_path.string()), dbf(fresh.options.db_path.string());
+    std::vector<std::pair<std::string, Xapian::doccount>> wa, wb;
+    for (auto it = da.spellings_begin(); it != da.spellings_end(); ++it) wa.emplace_back(*it, it.get_termfreq());
+    for (auto it = dbf.spellings_begin(); it != dbf.spellings_end(); ++it) wb.emplace_back(*it, it.get_termfreq());
+    CHECK(!wa.empty());
+    CHECK(wa == wb);
+  }
   Searcher a(inc.options.db_path), b(fresh.options.db_path);
   for (const std::string q : {"common", "words", "post", "", "rewritten", "tag:t0"}) {
     INFO(q);
@@ -206,6 +215,22 @@ TEST_CASE("an incrementally updated index answers like a fresh build", "[indexer
       CHECK(ra.hits[i].score == rb.hits[i].score);
     }
   }
+}
+
+TEST_CASE("words of removed posts leave the spelling dictionary", "[indexer]") {
+  Fixture f;
+  write_file(f.posts() / "a.md", post("Alpha", "a xylophonist plays"));
+  write_file(f.posts() / "b.md", post("Beta", "nothing musical"));
+  f.run();
+  Searcher searcher(f.options.db_path);
+  SearchRequest r;
+  r.query = "xylophonst";
+  auto before = searcher.search(r);
+  REQUIRE(before.corrected_query);
+  CHECK(*before.corrected_query == "xylophonist");
+  fs::remove(f.posts() / "a.md");
+  f.run();
+  CHECK(!searcher.search(r).corrected_query);
 }
 
 TEST_CASE("--full rewrites everything; options that change documents re-index", "[indexer]") {

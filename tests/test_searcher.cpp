@@ -206,7 +206,10 @@ TEST_CASE("the query language: phrases, booleans, fields, prefixes, ranges", "[s
     SearchRequest no_partial;
     no_partial.query = "telegra";
     no_partial.partial = false;
-    CHECK(search(no_partial).total == 0);
+    // Without search-as-you-type, "telegra" is a word of its own: a typo, corrected.
+    const auto whole_word = search(no_partial);
+    REQUIRE(whole_word.corrected_query);
+    CHECK(*whole_word.corrected_query == "telegram");
   }
 }
 
@@ -310,6 +313,44 @@ TEST_CASE("bad queries never throw anything but BadRequest", "[searcher]") {
   CHECK(search("the").total > 0);  // only stop words: searched for after all
   CHECK_THROWS_AS(search(std::string(10000, 'a')), BadRequest);
   CHECK_THROWS_AS(search(std::string("caf\xC3", 4)), BadRequest);
+}
+
+TEST_CASE("a query with no hits is answered for its spelling correction", "[searcher]") {
+  const auto r = search("corutines");
+  REQUIRE(r.corrected_query);
+  CHECK(*r.corrected_query == "coroutines");
+  REQUIRE(!r.hits.empty());
+  CHECK(r.hits[0].slug == "async/generators-coroutines-async-await");
+  CHECK(r.hits[0].snippet->find("<mark>") != std::string::npos);
+
+  // A typo in one word of several.
+  const auto two = search("telegam bot");
+  REQUIRE(two.corrected_query);
+  CHECK(*two.corrected_query == "telegram bot");
+  CHECK(two.hits.at(0).slug == "go/telegram-bot-content-aggregator");
+
+  // A typo beside a correct word: the correction must have both.
+  const auto mixed = search("decorators uvlop");
+  REQUIRE(mixed.corrected_query);
+  CHECK(*mixed.corrected_query == "decorators uvloop");
+  CHECK(mixed.hits.at(0).slug == "async/uvloop-sanic-motor");
+
+  // Few hits for the query as typed: they stay, and the correction is offered beside them.
+  const auto few = search("sanic OR corutines");
+  CHECK(!few.corrected_query);
+  REQUIRE(few.suggestion);
+  CHECK(*few.suggestion == "sanic OR coroutines");
+  CHECK(few.hits.at(0).slug == "async/uvloop-sanic-motor");
+
+  // A typo in the word being typed (a prefix of nothing) is corrected too.
+  const auto typing = search("event lopp");
+  REQUIRE(typing.corrected_query);
+  CHECK(*typing.corrected_query == "event loop");
+
+  // Correct words are left alone.
+  const auto fine = search("coroutines");
+  CHECK(!fine.corrected_query);
+  CHECK(!fine.suggestion);
 }
 
 TEST_CASE("find_post, status, and a missing index", "[searcher]") {

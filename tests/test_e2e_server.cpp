@@ -1,0 +1,288 @@
+// End to end: the real postsearch-server binary on 127.0.0.1:0 over real TCP. Checks the
+// startup line, the API, size limits, hot reload of the index, concurrent clients, and a
+// clean exit 0 on SIGTERM. The child is always killed by a guard, so a failed assertion
+// never leaves a server running.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server_test_support.h"
+
+extern char** environ;
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using postsearch::testing::Response;
+using postsearch::testing::SmallBlog;
+using postsearch::testing::TestClient;
+using Clock = std::chrono::steady_clock;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+const std::string kServerBinary = std::string(POSTSEARCH_BINARY_DIR) + "/server/postsearch-server";
+
+// A running postsearch-server child process; killed (SIGKILL) on destruction if still alive.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> args) {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    args.insert(args.begin(), kServerBinary);
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const int rc = ::posix_spawn(&pid_, kServerBinary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    stdout_fd_ = fds[0];
+    REQUIRE(rc == 0);
+  }
+
+  ~ServerProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+    if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  }
+
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // The first stdout line, read within `timeout` (empty on timeout or EOF).
+  std::string first_line(std::chrono::milliseconds timeout = 10s) {
+    std::string line;
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      pollfd p{stdout_fd_, POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (::poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
+      char c = 0;
+      if (::read(stdout_fd_, &c, 1) != 1) break;
+      if (c == '\n') return line;
+      line += c;
+    }
+    return line;
+  }
+
+  // Sends `signal` and waits up to `timeout` for the exit status (nullopt if still running).
+  std::optional<int> signal_and_wait(int signal, std::chrono::milliseconds timeout) {
+    ::kill(pid_, signal);
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      int status = 0;
+      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (Clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+
+  // Waits for the child to exit by itself.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return signal_and_wait(0, timeout); }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+};
+
+std::uint16_t port_from(const std::string& line) {
+  static const std::regex pattern(R"(^postsearch-server listening on http://127\.0\.0\.1:(\d+)$)");
+  std::smatch m;
+  INFO("startup line: '" << line << "'");
+  REQUIRE(std::regex_match(line, m, pattern));
+  return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+}
+
+json json_of(const Response& res) {
+  INFO(res.body());
+  REQUIRE(std::string(res[bhttp::field::content_type]) == "application/json; charset=utf-8");
+  return json::parse(res.body());
+}
+
+}  // namespace
+
+TEST_CASE("e2e: the server binary answers over TCP and exits 0 on SIGTERM", "[e2e]") {
+  SmallBlog blog;
+  ServerProcess server({"--listen", "127.0.0.1:0", "--db", blog.db_path().string(), "--quiet",
+                        "--threads", "2"});
+  const std::uint16_t port = port_from(server.first_line());
+
+  SECTION("API, limits and shutdown") {
+    {
+      TestClient client(port);
+      // Several requests on one keep-alive connection.
+      const Response search = client.get("/api/search?q=uvloop");
+      REQUIRE(search.result() == bhttp::status::ok);
+      CHECK(search.keep_alive());
+      const json results = json_of(search);
+      CHECK(results["total"] == 1);
+      CHECK(results["hits"][0]["slug"] == "async/uvloop-sanic-motor");
+      CHECK_FALSE(std::string(search["X-Request-Id"]).empty());
+
+      const Response post = client.get("/api/posts/go/waitgroup");
+      REQUIRE(post.result() == bhttp::status::ok);
+      CHECK(json_of(post)["title"] == "Waiting for goroutines");
+
+      const Response health = client.get("/healthz");
+      REQUIRE(health.result() == bhttp::status::ok);
+      CHECK(json_of(health)["status"] == "ok");
+      CHECK(json_of(health)["posts"] == 3);
+
+      const Response missing = client.get("/no/such/page");
+      CHECK(missing.result() == bhttp::status::not_found);
+      CHECK(json_of(missing)["error"]["code"] == "not_found");
+
+      const Response bad = client.get("/api/search?q=x&per_page=1000");
+      CHECK(bad.result() == bhttp::status::bad_request);
+      CHECK(json_of(bad)["error"]["code"] == "bad_parameter");
+
+      const Response page = client.get("/");
+      CHECK(page.result() == bhttp::status::ok);
+      CHECK(std::string(page[bhttp::field::content_type]) == "text/html; charset=utf-8");
+    }
+    {
+      TestClient client(port);
+      client.send_raw("NOT AN HTTP REQUEST\r\n\r\n");
+      const Response res = client.read_response();
+      CHECK(res.result() == bhttp::status::bad_request);
+      CHECK(json_of(res)["error"]["status"] == 400);
+      CHECK(client.closed_by_server(3s));
+    }
+    {
+      TestClient client(port);
+      client.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'x') +
+                      "\r\n\r\n");
+      const Response res = client.read_response();
+      CHECK(res.result() == bhttp::status::request_header_fields_too_large);
+      CHECK(json_of(res)["error"]["status"] == 431);
+    }
+    // An idle keep-alive connection must not hold up the shutdown.
+    TestClient idle(port);
+    CHECK(idle.get("/healthz").result() == bhttp::status::ok);
+
+    const auto exit_status = server.signal_and_wait(SIGTERM, 5s);
+    REQUIRE(exit_status.has_value());
+    CHECK(*exit_status == 0);
+  }
+
+  SECTION("hot reload: a post indexed while the server runs is found without a restart") {
+    TestClient client(port);
+    CHECK(json_of(client.get("/api/search?q=zanzibarquux"))["total"] == 0);
+    blog.write_post("travel/zanzibar.md", R"(---
+title: "Notes from Zanzibar"
+date: 2021-07-01
+tags: [travel]
+---
+
+The zanzibarquux spice market at dawn.
+)");
+    const auto report = blog.reindex();
+    CHECK(report.added == 1);
+    // Same connection, same server thread pool: the next search sees the new commit.
+    const json found = json_of(client.get("/api/search?q=zanzibarquux"));
+    CHECK(found["total"] == 1);
+    REQUIRE(found["hits"].size() == 1);
+    CHECK(found["hits"][0]["slug"] == "travel/zanzibar");
+    CHECK(json_of(client.get("/healthz"))["posts"] == 4);
+    CHECK(client.get("/api/posts/travel/zanzibar").result() == bhttp::status::ok);
+
+    const auto exit_status = server.signal_and_wait(SIGINT, 5s);
+    REQUIRE(exit_status.has_value());
+    CHECK(*exit_status == 0);
+  }
+
+  SECTION("concurrent clients: 8 threads x 50 requests") {
+    constexpr int kThreads = 8;
+    constexpr int kRequests = 50;
+    const std::vector<std::string> targets = {
+        "/api/search?q=event+loop", "/api/search?q=goroutines&per_page=2",
+        "/api/search?q=decorators&sort=date", "/api/search?q=py", "/api/posts/go/waitgroup",
+        "/healthz"};
+    std::atomic<int> ok{0};
+    std::atomic<int> failed{0};
+    std::mutex error_mutex;
+    std::string first_error;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        try {
+          TestClient client(port);
+          for (int i = 0; i < kRequests; ++i) {
+            const Response res = client.get(targets[static_cast<std::size_t>(t + i) % targets.size()]);
+            const auto body = json::parse(res.body());  // throws on invalid JSON
+            if (res.result() == bhttp::status::ok && body.is_object()) {
+              ++ok;
+            } else {
+              ++failed;
+            }
+          }
+        } catch (const std::exception& e) {
+          ++failed;
+          std::lock_guard lock(error_mutex);
+          if (first_error.empty()) first_error = e.what();
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    INFO(first_error);
+    CHECK(failed == 0);
+    CHECK(ok == kThreads * kRequests);
+
+    const auto exit_status = server.signal_and_wait(SIGTERM, 5s);
+    REQUIRE(exit_status.has_value());
+    CHECK(*exit_status == 0);
+  }
+}
+
+TEST_CASE("e2e: usage errors and bind failures exit 2", "[e2e]") {
+  SmallBlog blog;
+  ServerProcess first({"--listen", "127.0.0.1:0", "--db", blog.db_path().string(), "--quiet"});
+  const std::uint16_t port = port_from(first.first_line());
+
+  ServerProcess taken({"--listen", "127.0.0.1:" + std::to_string(port), "--db",
+                       blog.db_path().string()});
+  auto status = taken.wait_exit(5s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 2);
+
+  ServerProcess bad_listen({"--listen", "nonsense"});
+  status = bad_listen.wait_exit(5s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 2);
+
+  ServerProcess bad_option({"--no-such-option"});
+  status = bad_option.wait_exit(5s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 2);
+
+  ServerProcess help({"--help"});
+  CHECK(help.first_line().find("postsearch") != std::string::npos);
+  status = help.wait_exit(5s);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+}
