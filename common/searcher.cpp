@@ -102,9 +102,12 @@ class Searcher::Impl {
     parser_.add_prefix("title", std::string(schema::kTitle));
     parser_.add_prefix("author", std::string(schema::kAuthor));
     parser_.add_prefix("heading", std::string(schema::kHeading));
-    parser_.add_boolean_prefix("tag", new FoldedFilterProcessor(std::string(schema::kTag)));
-    parser_.add_boolean_prefix("year", new FoldedFilterProcessor(std::string(schema::kYear)));
-    parser_.add_rangeprocessor(new Xapian::DateRangeProcessor(schema::kDate));
+    // release(): the parser owns these and deletes them with itself.
+    parser_.add_boolean_prefix(
+        "tag", (new FoldedFilterProcessor(std::string(schema::kTag)))->release());
+    parser_.add_boolean_prefix(
+        "year", (new FoldedFilterProcessor(std::string(schema::kYear)))->release());
+    parser_.add_rangeprocessor((new Xapian::DateRangeProcessor(schema::kDate))->release());
     sorter_.add_value(schema::kDate, true);   // newest first
     sorter_.add_value(schema::kSlug, false);  // then by slug
   }
@@ -122,8 +125,7 @@ class Searcher::Impl {
         if (attempt >= 1) throw IndexUnavailable("the index changed during the search; retry");
       } catch (const Xapian::DatabaseOpeningError& e) {
         open_ = false;
-        throw IndexUnavailable("no index at " + path_.string() +
-                               " (run postsearch-index first): " + e.get_msg());
+        throw IndexUnavailable("the search index is not available (run postsearch-index first)");
       } catch (const Xapian::DatabaseError& e) {
         open_ = false;
         if (attempt >= 1) throw IndexUnavailable("cannot read the index: " + e.get_msg());

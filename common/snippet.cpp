@@ -48,11 +48,20 @@ unsigned decode_at(std::string_view text, std::size_t i, std::size_t& length) {
     length = 1;
     return c;
   }
-  Xapian::Utf8Iterator it(text.data() + i, text.size() - i);
-  const unsigned ch = *it;
-  ++it;
-  length = it == Xapian::Utf8Iterator() ? text.size() - i
-                                        : static_cast<std::size_t>(it.raw() - (text.data() + i));
+  // Stored text is valid UTF-8 (the indexer rejects anything else); a stray byte still
+  // decodes as itself, one byte long, so the scan always advances.
+  std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  if (i + n > text.size()) n = 1;
+  unsigned ch = n == 1 ? c : c & (0x7F >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto next = static_cast<unsigned char>(text[i + k]);
+    if ((next & 0xC0) != 0x80) {
+      length = 1;
+      return c;
+    }
+    ch = (ch << 6) | (next & 0x3F);
+  }
+  length = n;
   return ch;
 }
 

@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   } catch (const postsearch::BadRequest& e) {
     std::cerr << "postsearch: " << e.what() << "\n";
   } catch (const postsearch::IndexUnavailable& e) {
-    std::cerr << "postsearch: " << e.what() << "\n";
+    std::cerr << "postsearch: " << e.what() << " [index: " << db << "]\n";
   } catch (const Xapian::Error& e) {
     std::cerr << "postsearch: " << e.get_description() << "\n";
   } catch (const std::exception& e) {

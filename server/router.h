@@ -72,10 +72,10 @@ std::string request_id_for(std::string_view incoming);
 // The file under `root` (canonical) that the decoded path segments name, or nullopt when
 // the path is unsafe (a "." or ".." segment, a dot file, an empty segment, '/', '\\' or NUL
 // inside a segment) or the canonical target escapes `root` or is not a regular file. A
-// path naming a directory resolves to its index.html.
+// path naming a directory (or ending in '/', i.e. a last empty segment) resolves to its
+// index.html.
 std::optional<std::filesystem::path> resolve_static_file(const std::filesystem::path& root,
-                                                         const std::vector<std::string>& segments,
-                                                         bool trailing_slash);
+                                                         const std::vector<std::string>& segments);
 
 // Content-Type for a file name by extension ("application/octet-stream" when unknown).
 std::string_view content_type_for(const std::filesystem::path& file);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -54,7 +55,7 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
-TEST_CASE("parse_listen_address", "[server]") {
+TEST_CASE("http: parse_listen_address", "[server]") {
   CHECK(parse_listen_address("127.0.0.1:8080").host == "127.0.0.1");
   CHECK(parse_listen_address("127.0.0.1:8080").port == 8080);
   CHECK(parse_listen_address("[::1]:0").host == "::1");
@@ -67,7 +68,7 @@ TEST_CASE("parse_listen_address", "[server]") {
   }
 }
 
-TEST_CASE("serves requests on an ephemeral port, with keep-alive and pipelining", "[server]") {
+TEST_CASE("http: serves requests on an ephemeral port, with keep-alive and pipelining", "[server]") {
   HttpServer server(test_config());
   const auto port = server.start();
   REQUIRE(port != 0);
@@ -106,7 +107,7 @@ TEST_CASE("serves requests on an ephemeral port, with keep-alive and pipelining"
   server.wait();
 }
 
-TEST_CASE("oversized and malformed requests get JSON errors and a close", "[server]") {
+TEST_CASE("http: oversized and malformed requests get JSON errors and a close", "[server]") {
   HttpServer server(test_config());
   const auto port = server.start();
   struct Row {
@@ -166,7 +167,7 @@ TEST_CASE("oversized and malformed requests get JSON errors and a close", "[serv
   CHECK(client.read_response().result() == bhttp::status::bad_request);
 }
 
-TEST_CASE("idle and slow connections are closed by timeouts", "[server]") {
+TEST_CASE("http: idle and slow connections are closed by timeouts", "[server]") {
   ServerConfig config = test_config();
   config.idle_timeout = 300ms;
   config.request_timeout = 300ms;
@@ -191,7 +192,7 @@ TEST_CASE("idle and slow connections are closed by timeouts", "[server]") {
   }
 }
 
-TEST_CASE("stop: idle connections are closed, requests in flight finish", "[server]") {
+TEST_CASE("http: stop: idle connections are closed, requests in flight finish", "[server]") {
   ServerConfig config = test_config();
   config.shutdown_grace = 20s;  // the test fails if shutdown has to wait for it
   HttpServer server(config);
@@ -217,7 +218,26 @@ TEST_CASE("stop: idle connections are closed, requests in flight finish", "[serv
   CHECK_THROWS(TestClient(port, 1000ms));
 }
 
-TEST_CASE("binding a port in use fails with a reason", "[server]") {
+TEST_CASE("http: stop: a request that never completes is cut off after the grace period", "[server]") {
+  ServerConfig config = test_config();
+  config.shutdown_grace = 300ms;
+  config.request_timeout = 60s;
+  auto server = std::make_unique<HttpServer>(config);
+  const auto port = server->start();
+  TestClient stuck(port);
+  stuck.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never finished
+  std::this_thread::sleep_for(50ms);
+  const auto start = Clock::now();
+  server->stop();
+  server->wait();
+  const double took = seconds_since(start);
+  CHECK(took >= 0.25);
+  CHECK(took < 5.0);
+  server.reset();  // destroys the handlers still pending on the stopped io_context
+  CHECK(stuck.closed_by_server(2s));
+}
+
+TEST_CASE("http: binding a port in use fails with a reason", "[server]") {
   HttpServer first(test_config());
   const auto port = first.start();
   ServerConfig config = test_config();
@@ -231,7 +251,7 @@ TEST_CASE("binding a port in use fails with a reason", "[server]") {
   }
 }
 
-TEST_CASE("a server that is never started or stopped twice is fine", "[server]") {
+TEST_CASE("http: a server that is never started or stopped twice is fine", "[server]") {
   { HttpServer idle(test_config()); }
   HttpServer server(test_config());
   server.start();
@@ -241,7 +261,7 @@ TEST_CASE("a server that is never started or stopped twice is fine", "[server]")
   server.wait();
 }
 
-TEST_CASE("IPv6 loopback", "[server]") {
+TEST_CASE("http: IPv6 loopback", "[server]") {
   ServerConfig config = test_config();
   config.listen = "[::1]:0";
   HttpServer server(config);
@@ -255,7 +275,7 @@ TEST_CASE("IPv6 loopback", "[server]") {
   CHECK(server.url() == "http://[::1]:" + std::to_string(port));
 }
 
-TEST_CASE("access log: one line per request", "[server]") {
+TEST_CASE("http: access log: one line per request", "[server]") {
   std::mutex mutex;
   std::vector<std::string> lines;
   ServerConfig config = test_config();

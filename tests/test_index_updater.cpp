@@ -233,7 +233,7 @@ TEST_CASE("words of removed posts leave the spelling dictionary", "[indexer]") {
   CHECK(!searcher.search(r).corrected_query);
 }
 
-TEST_CASE("--full rewrites everything; options that change documents re-index", "[indexer]") {
+TEST_CASE("a full run rewrites everything; options that change documents re-index", "[indexer]") {
   Fixture f;
   write_file(f.posts() / "a.md", post("Alpha", "x"));
   write_file(f.posts() / "b.md", post("Beta", "y"));

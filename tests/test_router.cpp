@@ -76,7 +76,7 @@ std::string error_code(const HttpResponse& res) {
 
 }  // namespace
 
-TEST_CASE("search answers with the SPEC response and card fields", "[router]") {
+TEST_CASE("router: search answers with the SPEC response and card fields", "[router]") {
   Fixture f;
   const HttpResponse res = f.call("/api/search?q=event+loop");
   REQUIRE(res.result() == http::status::ok);
@@ -109,7 +109,7 @@ TEST_CASE("search answers with the SPEC response and card fields", "[router]") {
   CHECK(card["score"].get<double>() <= 1);
 }
 
-TEST_CASE("search parameters are decoded: '+' and %20 are spaces, tags filter", "[router]") {
+TEST_CASE("router: search parameters are decoded: '+' and %20 are spaces, tags filter", "[router]") {
   Fixture f;
   CHECK(body_json(f.call("/api/search?q=event%20loop"))["query"] == "event loop");
   const json tagged = body_json(f.call("/api/search?q=&tag=go&per_page=5"));
@@ -122,7 +122,7 @@ TEST_CASE("search parameters are decoded: '+' and %20 are spaces, tags filter", 
   CHECK(waitgroup["hits"][0]["slug"] == "go/waitgroup");
 }
 
-TEST_CASE("bad parameters are 400 with a JSON error", "[router]") {
+TEST_CASE("router: bad parameters are 400 with a JSON error", "[router]") {
   struct Row {
     std::string target;
     std::string code;  // empty: any code
@@ -157,7 +157,7 @@ TEST_CASE("bad parameters are 400 with a JSON error", "[router]") {
   }
 }
 
-TEST_CASE("odd queries never fail with 500", "[router]") {
+TEST_CASE("router: odd queries never fail with 500", "[router]") {
   const std::vector<std::string> always_ok = {
       "/api/search",
       "/api/search?q=",
@@ -196,7 +196,7 @@ TEST_CASE("odd queries never fail with 500", "[router]") {
   }
 }
 
-TEST_CASE("unknown paths are 404 JSON", "[router]") {
+TEST_CASE("router: unknown paths are 404 JSON", "[router]") {
   Fixture f;
   for (const std::string target : {"/nope", "/api", "/api/", "/api/unknown", "/api/posts/",
                                    "/api/search/", "/healthz/x", "/assets/nope.js", "/index.html"}) {
@@ -207,7 +207,7 @@ TEST_CASE("unknown paths are 404 JSON", "[router]") {
   }
 }
 
-TEST_CASE("methods: 405 with Allow, OPTIONS 204, HEAD has headers but no body", "[router]") {
+TEST_CASE("router: methods: 405 with Allow, OPTIONS 204, HEAD has headers but no body", "[router]") {
   Fixture f;
   for (auto method : {http::verb::post, http::verb::put, http::verb::delete_, http::verb::patch}) {
     INFO(http::to_string(method));
@@ -241,7 +241,7 @@ TEST_CASE("methods: 405 with Allow, OPTIONS 204, HEAD has headers but no body", 
   CHECK(std::stoul(header(head_search, "Content-Length")) > 0);
 }
 
-TEST_CASE("posts by slug, slashes included", "[router]") {
+TEST_CASE("router: posts by slug, slashes included", "[router]") {
   Fixture f;
   for (const std::string target :
        {"/api/posts/async/uvloop-sanic-motor", "/api/posts/async%2Fuvloop-sanic-motor"}) {
@@ -264,7 +264,7 @@ TEST_CASE("posts by slug, slashes included", "[router]") {
   }
 }
 
-TEST_CASE("healthz reports the index", "[router]") {
+TEST_CASE("router: healthz reports the index", "[router]") {
   Fixture f;
   const HttpResponse res = f.call("/healthz");
   REQUIRE(res.result() == http::status::ok);
@@ -275,7 +275,7 @@ TEST_CASE("healthz reports the index", "[router]") {
   CHECK(j["index_updated"].get<std::string>().size() >= 20);  // RFC 3339
 }
 
-TEST_CASE("a missing index is 503, not 500", "[router]") {
+TEST_CASE("router: a missing index is 503, not 500", "[router]") {
   TempDir empty;
   Fixture f({}, empty / "no-such-index");
   const HttpResponse health = f.call("/healthz");
@@ -296,7 +296,7 @@ TEST_CASE("a missing index is 503, not 500", "[router]") {
   CHECK(f.call("/").result() == http::status::ok);
 }
 
-TEST_CASE("CORS headers only for allowed origins", "[router]") {
+TEST_CASE("router: CORS headers only for allowed origins", "[router]") {
   const std::vector<std::pair<std::string, std::string>> good = {{"Origin", "https://blog.example"}};
   const std::vector<std::pair<std::string, std::string>> evil = {{"Origin", "https://evil.example"}};
   SECTION("a list of origins") {
@@ -342,7 +342,7 @@ TEST_CASE("CORS headers only for allowed origins", "[router]") {
   }
 }
 
-TEST_CASE("every response has a request id; sane incoming ids are echoed", "[router]") {
+TEST_CASE("router: every response has a request id; sane incoming ids are echoed", "[router]") {
   Fixture f;
   const std::string a = header(f.call("/healthz"), "X-Request-Id");
   const std::string b = header(f.call("/nope"), "X-Request-Id");
@@ -367,14 +367,14 @@ TEST_CASE("every response has a request id; sane incoming ids are echoed", "[rou
   CHECK(error_code(err) == "headers_too_large");
 }
 
-TEST_CASE("keep-alive follows the request", "[router]") {
+TEST_CASE("router: keep-alive follows the request", "[router]") {
   Fixture f;
   CHECK(f.call("/healthz").keep_alive());
   CHECK_FALSE(f.call("/healthz", http::verb::get, {}, 10).keep_alive());
   CHECK_FALSE(f.call("/healthz", http::verb::get, {{"Connection", "close"}}).keep_alive());
 }
 
-TEST_CASE("the built-in search page and its assets", "[router]") {
+TEST_CASE("router: the built-in search page and its assets", "[router]") {
   Fixture f;
   const HttpResponse page = f.call("/");
   REQUIRE(page.result() == http::status::ok);
@@ -397,7 +397,7 @@ TEST_CASE("the built-in search page and its assets", "[router]") {
   CHECK(f.call("/?q=asyncio").result() == http::status::ok);
 }
 
-TEST_CASE("static files: served under the directory, traversal is 404", "[router][static]") {
+TEST_CASE("router: static files: served under the directory, traversal is 404", "[router][static]") {
   TempDir dir;
   const fs::path root = dir / "public";
   write_file(root / "style.css", "body{}");
@@ -470,7 +470,7 @@ TEST_CASE("static files: served under the directory, traversal is 404", "[router
   CHECK(plain.call("/style.css").result() == http::status::not_found);
 }
 
-TEST_CASE("resolve_static_file", "[router][static]") {
+TEST_CASE("router: resolve_static_file", "[router][static]") {
   TempDir dir;
   write_file(dir / "root/a.txt", "a");
   const fs::path root = fs::canonical(dir / "root");
@@ -487,7 +487,7 @@ TEST_CASE("resolve_static_file", "[router][static]") {
   CHECK(content_type_for("x.unknown") == "application/octet-stream");
 }
 
-TEST_CASE("a static dir that does not exist is refused at construction", "[router][static]") {
+TEST_CASE("router: a static dir that does not exist is refused at construction", "[router][static]") {
   TempDir dir;
   RouterConfig config;
   config.static_dir = dir / "missing";

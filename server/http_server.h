@@ -1,0 +1,86 @@
+// The network side of postsearch-server: a Boost.Beast listener and one session per
+// connection on an io_context run by N worker threads. Requests are answered by Router.
+//
+// Threads and Xapian: every worker thread owns one Searcher (created lazily on its first
+// request), so no Xapian object is ever shared between threads. A handler runs to
+// completion on the thread that read the request.
+//
+// Limits per request (see kHeaderLimit etc. below): request line + headers 8 KiB (431, or
+// 414 when the request line alone does not fit), body 64 KiB (413), a whole request must
+// arrive within request_timeout once started, an idle keep-alive connection is closed after
+// idle_timeout, a response must be written within write_timeout. A request that cannot be
+// parsed gets a 400 JSON error and the connection is closed.
+//
+// Shutdown: stop() (or SIGINT/SIGTERM when handle_signals) stops accepting, closes idle
+// connections, lets requests in flight finish (answered with `Connection: close`), and
+// forces the rest closed after shutdown_grace. wait() returns when all threads are done.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "server/router.h"
+
+namespace postsearch {
+
+inline constexpr std::size_t kHeaderLimit = 8 * 1024;  // request line + header fields
+inline constexpr std::size_t kBodyLimit = 64 * 1024;   // request body (GET needs none)
+
+struct ServerConfig {
+  std::filesystem::path db_path = "var/index";
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT, [IPv6]:PORT; port 0 = any free port
+  unsigned threads = 2;
+  RouterConfig router;
+  bool quiet = false;           // no access log lines
+  bool handle_signals = false;  // stop on SIGINT/SIGTERM (the executable; not tests)
+  std::chrono::milliseconds request_timeout{15'000};  // whole request, from its first byte
+  std::chrono::milliseconds idle_timeout{30'000};     // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{15'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  // One line per request ("GET /api/search?q=go 200 1.2ms id=..."). Default: stderr.
+  std::function<void(std::string_view)> access_log;
+};
+
+struct ListenAddress {
+  std::string host;  // without brackets: "127.0.0.1", "::1", "localhost"
+  std::uint16_t port = 0;
+};
+
+// Parses "HOST:PORT" or "[IPV6]:PORT". Throws std::invalid_argument with a reason.
+ListenAddress parse_listen_address(std::string_view text);
+
+class HttpServer {
+ public:
+  // Throws std::invalid_argument for a bad listen address or static directory.
+  explicit HttpServer(ServerConfig config);
+  // Stops and waits (bounded by shutdown_grace).
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts the worker threads; returns the bound port. Throws
+  // std::runtime_error ("cannot listen on 127.0.0.1:8080: Address already in use").
+  std::uint16_t start();
+
+  // Begins a graceful shutdown. Thread-safe, idempotent, does not block.
+  void stop();
+
+  // Blocks until every worker thread has finished (after stop() or a signal). Must not be
+  // called from a worker thread.
+  void wait();
+
+  // "http://127.0.0.1:PORT" ("http://[::1]:PORT" for IPv6) after start().
+  std::string url() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace postsearch

@@ -1,0 +1,456 @@
+#include "server/router.h"
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#include <nlohmann/json.hpp>
+#include <xapian.h>
+
+#include "common/card.h"
+#include "common/errors.h"
+#include "common/search_request.h"
+#include "common/searcher.h"
+#include "server/search_page.h"
+
+namespace postsearch {
+
+namespace fs = std::filesystem;
+namespace urls = boost::urls;
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::string_view kJsonType = "application/json; charset=utf-8";
+constexpr std::string_view kAllow = "GET, HEAD, OPTIONS";
+constexpr std::string_view kServerName = "postsearch";
+constexpr std::size_t kMaxStaticFileBytes = 32 * 1024 * 1024;
+constexpr std::size_t kMaxRequestIdChars = 64;
+
+// Routes; `kNone` is a 404.
+enum class Route { kNone, kSearch, kPost, kHealth, kAsset, kStatic };
+
+// Dumps JSON; a byte sequence that is not UTF-8 (an echoed parameter, say) becomes U+FFFD
+// instead of throwing.
+std::string dump(const ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ordered_json error_body(http::status status, std::string_view code, std::string_view message) {
+  ordered_json error;
+  error["status"] = static_cast<unsigned>(status);
+  error["code"] = std::string(code);
+  error["message"] = std::string(message);
+  ordered_json body;
+  body["error"] = std::move(error);
+  return body;
+}
+
+HttpResponse json_response(http::status status, const ordered_json& body) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, kJsonType);
+  res.body() = dump(body);
+  return res;
+}
+
+HttpResponse json_error(http::status status, std::string_view code, std::string_view message) {
+  return json_response(status, error_body(status, code, message));
+}
+
+// The parts of a request the handlers need, decoded once.
+struct Target {
+  std::string path;                               // percent-decoded
+  std::vector<std::string> segments;              // percent-decoded, split on '/' before decoding
+  std::multimap<std::string, std::string> params; // percent-decoded, '+' as space
+};
+
+// Parses the request target with Boost.URL: origin form ("/path?query"), or absolute form
+// ("http://host/path?query", which RFC 9112 says servers must accept). Throws BadRequest.
+Target parse_target(std::string_view raw) {
+  urls::result<urls::url_view> parsed;
+  if (!raw.empty() && raw.front() == '/') {
+    parsed = urls::parse_origin_form(raw);
+  } else {
+    parsed = urls::parse_absolute_uri(raw);
+  }
+  if (!parsed) {
+    throw BadRequest("bad_request",
+                     "the request target is not a valid URL (bad character or percent-encoding)");
+  }
+  const urls::url_view& url = *parsed;
+  Target target;
+  target.path = url.path();
+  if (target.path.empty()) target.path = "/";
+  for (auto segment : url.segments()) target.segments.push_back(segment);
+  for (auto param : url.params()) {
+    target.params.emplace(std::move(param.key), param.has_value ? std::move(param.value) : "");
+  }
+  return target;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+template <class Name>  // http::field or a header name
+std::string_view header_value(const HttpRequest& req, Name name) {
+  auto it = req.find(name);
+  if (it == req.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+// True when the decoded path has a "." or ".." segment. Boost.URL hides a leading "/."
+// from segments() (it is path syntax there), so static lookups check the path itself too.
+bool has_dot_segment(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    const std::string_view segment = path.substr(start, slash - start);
+    if (segment == "." || segment == "..") return true;
+    start = slash + 1;
+  }
+  return false;
+}
+
+bool is_token_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+// ---- handlers -------------------------------------------------------------------------
+
+HttpResponse handle_search(const Target& target, Searcher& searcher) {
+  SearchRequest request = parse_search_params(target.params);
+  return json_response(http::status::ok, response_to_json(searcher.search(request)));
+}
+
+HttpResponse handle_post(std::string_view slug, Searcher& searcher) {
+  if (auto card = searcher.find_post(std::string(slug))) {
+    return json_response(http::status::ok, card_to_json(*card, false));
+  }
+  // Hook for `GET /api/posts/{slug}/related?limit=5` (SPEC §4). Slugs may contain '/', so
+  // a path is first tried as a whole slug (above); only when that fails and it ends in
+  // "/related" is it the related route for the slug before it:
+  //   if (slug.ends_with("/related")) return handle_related(slug without "/related", ...);
+  // handle_related would answer {"slug": ..., "hits": [card_to_json(card, true), ...]}
+  // and 404 when the base slug is unknown.
+  return json_error(http::status::not_found, "not_found",
+                    "no post with slug '" + std::string(slug) + "'");
+}
+
+HttpResponse handle_health(Searcher& searcher) {
+  ordered_json body;
+  try {
+    IndexStatus status = searcher.status();
+    body["status"] = "ok";
+    body["posts"] = status.posts;
+    body["index_updated"] =
+        status.updated.empty() ? ordered_json(nullptr) : ordered_json(status.updated);
+    return json_response(http::status::ok, body);
+  } catch (const IndexUnavailable& e) {
+    body = error_body(http::status::service_unavailable, "index_unavailable", e.what());
+  } catch (const Xapian::Error& e) {
+    body = error_body(http::status::service_unavailable, "index_unavailable",
+                      "the index cannot be read: " + e.get_msg());
+  }
+  // Monitors look at "status"; API clients at "error".
+  ordered_json out;
+  out["status"] = "unavailable";
+  out["error"] = std::move(body["error"]);
+  return json_response(http::status::service_unavailable, out);
+}
+
+HttpResponse handle_asset(const EmbeddedAsset& asset) {
+  HttpResponse res{http::status::ok, 11};
+  res.set(http::field::content_type, asset.content_type);
+  res.body() = std::string(asset.body);
+  if (asset.path == "/") {
+    res.set("Content-Security-Policy", kSearchPageCsp);
+    res.set(http::field::cache_control, "no-cache");
+  } else {
+    res.set(http::field::cache_control, "public, max-age=300");
+  }
+  return res;
+}
+
+HttpResponse handle_static(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec || size > kMaxStaticFileBytes) {
+    return json_error(http::status::not_found, "not_found", "no such file");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string data(static_cast<std::size_t>(size), '\0');
+  if (!in.read(data.data(), static_cast<std::streamsize>(size))) {
+    return json_error(http::status::not_found, "not_found", "no such file");
+  }
+  HttpResponse res{http::status::ok, 11};
+  res.set(http::field::content_type, content_type_for(file));
+  res.set(http::field::cache_control, "no-cache");
+  res.body() = std::move(data);
+  return res;
+}
+
+}  // namespace
+
+// ---- public helpers ------------------------------------------------------------------------
+
+std::string request_id_for(std::string_view incoming) {
+  if (!incoming.empty() && incoming.size() <= kMaxRequestIdChars) {
+    bool sane = true;
+    for (char c : incoming) sane = sane && is_token_char(c);
+    if (sane) return std::string(incoming);
+  }
+  thread_local std::mt19937_64 rng{[] {
+    std::random_device device;
+    static std::atomic<std::uint64_t> counter{0};
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ ++counter;
+  }()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t bits = rng();
+  std::string id(16, '0');
+  for (auto& c : id) {
+    c = kHex[bits & 0xf];
+    bits >>= 4;
+  }
+  return id;
+}
+
+std::optional<fs::path> resolve_static_file(const fs::path& root,
+                                            const std::vector<std::string>& segments) {
+  if (root.empty()) return std::nullopt;
+  fs::path candidate = root;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& segment = segments[i];
+    if (segment.empty()) {
+      if (i + 1 == segments.size()) break;  // trailing slash: the directory's index.html
+      return std::nullopt;                  // "//": an absolute path smuggled in
+    }
+    // ".", "..", and dot files (.git, .env) are never served.
+    if (segment.front() == '.') return std::nullopt;
+    if (segment.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos) {
+      return std::nullopt;
+    }
+    candidate /= segment;
+  }
+  std::error_code ec;
+  fs::path file = fs::canonical(candidate, ec);
+  if (ec) return std::nullopt;
+  if (fs::is_directory(file, ec)) {
+    file = fs::canonical(file / "index.html", ec);
+    if (ec) return std::nullopt;
+  }
+  // A symbolic link may point anywhere: the canonical target must still be under root.
+  const fs::path relative = file.lexically_relative(root);
+  if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") return std::nullopt;
+  if (!fs::is_regular_file(file, ec)) return std::nullopt;
+  return file;
+}
+
+std::string_view content_type_for(const fs::path& file) {
+  static const std::map<std::string, std::string_view, std::less<>> kTypes = {
+      {".html", "text/html; charset=utf-8"},
+      {".htm", "text/html; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".json", "application/json; charset=utf-8"},
+      {".map", "application/json; charset=utf-8"},
+      {".xml", "application/xml; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".md", "text/markdown; charset=utf-8"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".avif", "image/avif"},
+      {".ico", "image/vnd.microsoft.icon"},
+      {".woff", "font/woff"},
+      {".woff2", "font/woff2"},
+      {".pdf", "application/pdf"},
+      {".wasm", "application/wasm"},
+  };
+  std::string ext = file.extension().string();
+  for (auto& c : ext) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+  auto it = kTypes.find(ext);
+  return it == kTypes.end() ? std::string_view("application/octet-stream") : it->second;
+}
+
+// ---- Router ------------------------------------------------------------------------------
+
+Router::Router(RouterConfig config) : config_(std::move(config)) {
+  if (!config_.error_log) {
+    config_.error_log = [](std::string_view line) {
+      std::string out = "postsearch-server: " + std::string(line) + "\n";
+      std::fwrite(out.data(), 1, out.size(), stderr);
+    };
+  }
+  if (!config_.static_dir.empty()) {
+    std::error_code ec;
+    static_root_ = fs::canonical(config_.static_dir, ec);
+    if (ec || !fs::is_directory(static_root_, ec)) {
+      throw std::invalid_argument("--static " + config_.static_dir.string() +
+                                  ": not a readable directory");
+    }
+  }
+}
+
+HttpResponse Router::error_response(http::status status, std::string_view code,
+                                    std::string_view message) const {
+  HttpResponse res = json_error(status, code, message);
+  res.set(http::field::server, kServerName);
+  res.set("X-Request-Id", request_id_for({}));
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
+  const std::string request_id = request_id_for(header_value(req, "X-Request-Id"));
+  const bool head = req.method() == http::verb::head;
+  const std::string_view origin = header_value(req, http::field::origin);
+  const bool any_origin = std::find(config_.cors_origins.begin(), config_.cors_origins.end(),
+                                    "*") != config_.cors_origins.end();
+  const bool origin_allowed =
+      !origin.empty() &&
+      (any_origin || std::find(config_.cors_origins.begin(), config_.cors_origins.end(),
+                               origin) != config_.cors_origins.end());
+
+  HttpResponse res;
+  // The one catch point: everything a handler throws becomes a JSON error here.
+  try {
+    res = [&]() -> HttpResponse {
+      const std::string_view raw_target(req.target().data(), req.target().size());
+      if (raw_target == "*") {  // "OPTIONS * HTTP/1.1": what the server as a whole allows
+        if (req.method() != http::verb::options) {
+          throw BadRequest("bad_request", "'*' is a target only for OPTIONS");
+        }
+        HttpResponse r{http::status::no_content, 11};
+        r.set(http::field::allow, kAllow);
+        return r;
+      }
+      const Target target = parse_target(raw_target);
+
+      Route route = Route::kNone;
+      std::string_view slug;
+      const EmbeddedAsset* asset = nullptr;
+      std::optional<fs::path> static_file;
+      const std::string_view path = target.path;
+      constexpr std::string_view kPostsPrefix = "/api/posts/";
+      if (path == "/api/search") {
+        route = Route::kSearch;
+      } else if (starts_with(path, kPostsPrefix) && path.size() > kPostsPrefix.size()) {
+        route = Route::kPost;
+        slug = path.substr(kPostsPrefix.size());
+      } else if (path == "/healthz") {
+        route = Route::kHealth;
+      } else if ((asset = find_embedded_asset(path)) != nullptr) {
+        route = Route::kAsset;
+      } else if (!static_root_.empty() && path != "/api" && !starts_with(path, "/api/")) {
+        if (!has_dot_segment(path)) {
+          static_file = resolve_static_file(static_root_, target.segments);
+          if (static_file) route = Route::kStatic;
+        }
+      }
+
+      if (route == Route::kNone) {
+        return json_error(http::status::not_found, "not_found", "no such resource");
+      }
+      if (req.method() == http::verb::options) {
+        HttpResponse r{http::status::no_content, 11};
+        r.set(http::field::allow, kAllow);
+        if (origin_allowed && req.find(http::field::access_control_request_method) != req.end()) {
+          r.set(http::field::access_control_allow_methods, kAllow);
+          r.set(http::field::access_control_allow_headers, "Content-Type, X-Request-Id");
+          r.set(http::field::access_control_max_age, "600");
+        }
+        return r;
+      }
+      if (req.method() != http::verb::get && !head) {
+        HttpResponse r = json_error(
+            http::status::method_not_allowed, "method_not_allowed",
+            "method " + std::string(req.method_string()) + " is not allowed; use GET or HEAD");
+        r.set(http::field::allow, kAllow);
+        return r;
+      }
+      switch (route) {
+        case Route::kSearch: return handle_search(target, searcher);
+        case Route::kPost: return handle_post(slug, searcher);
+        case Route::kHealth: return handle_health(searcher);
+        case Route::kAsset: return handle_asset(*asset);
+        case Route::kStatic: return handle_static(*static_file);
+        case Route::kNone: break;
+      }
+      return json_error(http::status::not_found, "not_found", "no such resource");
+    }();
+  } catch (const BadRequest& e) {
+    res = json_error(http::status::bad_request, e.code(), e.what());
+  } catch (const IndexUnavailable& e) {
+    res = json_error(http::status::service_unavailable, "index_unavailable", e.what());
+  } catch (const Xapian::QueryParserError& e) {
+    res = json_error(http::status::bad_request, "bad_query", e.get_msg());
+  } catch (const Xapian::DatabaseError& e) {
+    // Opening, corrupt, modified-twice, locked: the index, not the request, is at fault.
+    config_.error_log("request " + request_id + ": " + e.get_description());
+    res = json_error(http::status::service_unavailable, "index_unavailable",
+                     "the index cannot be read right now");
+  } catch (const Xapian::Error& e) {
+    config_.error_log("request " + request_id + ": " + e.get_description());
+    res = json_error(http::status::internal_server_error, "internal_error", "internal error");
+  } catch (const std::exception& e) {
+    config_.error_log("request " + request_id + ": " + e.what());
+    res = json_error(http::status::internal_server_error, "internal_error", "internal error");
+  } catch (...) {
+    config_.error_log("request " + request_id + ": unknown exception");
+    res = json_error(http::status::internal_server_error, "internal_error", "internal error");
+  }
+
+  // Headers every response carries.
+  res.version(req.version());
+  res.set(http::field::server, kServerName);
+  res.set("X-Request-Id", request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+  if (res.find(http::field::cache_control) == res.end()) {
+    res.set(http::field::cache_control, "no-store");
+  }
+  if (any_origin) {
+    res.set(http::field::access_control_allow_origin, "*");
+  } else if (!config_.cors_origins.empty()) {
+    res.set(http::field::vary, "Origin");  // caches must not mix answers for two origins
+    if (origin_allowed) res.set(http::field::access_control_allow_origin, origin);
+  }
+  if (any_origin || origin_allowed) {
+    res.set(http::field::access_control_expose_headers, "X-Request-Id");
+  }
+  res.keep_alive(req.keep_alive());
+
+  const auto status = res.result();
+  if (status == http::status::no_content || status == http::status::not_modified) {
+    res.body().clear();
+    res.content_length(boost::none);  // RFC 9110: no Content-Length on 204
+  } else {
+    res.prepare_payload();
+    if (head) {  // the headers a GET would get, without the body
+      const std::size_t size = res.body().size();
+      res.body().clear();
+      res.content_length(size);
+    }
+  }
+  return res;
+}
+
+}  // namespace postsearch
