@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh postsearch-index postsearch-server postsearch
 export POSTSEARCH_DB="${POSTSEARCH_DB:-var/index}"
 ./build/indexer/postsearch-index data/posts
 exec ./build/server/postsearch-server --listen "${LISTEN:-127.0.0.1:8080}" "$@"
