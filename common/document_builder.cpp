@@ -76,17 +76,7 @@ std::vector<std::string> spelling_words(const Xapian::Document& doc) {
     if (term.size() < 3 || term.size() > 30) continue;
     const auto first = static_cast<unsigned char>(term[0]);
     if (first < 0x80 && !std::islower(first)) continue;  // a prefixed term, a digit, ...
-    bool letters = true;
-    for (Xapian::Utf8Iterator u(term); u != Xapian::Utf8Iterator(); ++u) {
-      const auto category = Xapian::Unicode::get_category(*u);
-      if (category != Xapian::Unicode::LOWERCASE_LETTER &&
-          category != Xapian::Unicode::OTHER_LETTER &&
-          category != Xapian::Unicode::MODIFIER_LETTER) {
-        letters = false;
-        break;
-      }
-    }
-    if (letters) words.push_back(term);
+    if (text::all_letters(term)) words.push_back(term);
   }
   return words;
 }

@@ -13,20 +13,6 @@ struct Token {
   std::size_t end;
 };
 
-bool is_letter(unsigned ch) {
-  using namespace Xapian::Unicode;
-  switch (get_category(ch)) {
-    case UPPERCASE_LETTER:
-    case LOWERCASE_LETTER:
-    case TITLECASE_LETTER:
-    case MODIFIER_LETTER:
-    case OTHER_LETTER:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Runs of word characters, with their byte ranges in `query`.
 std::vector<Token> tokens(const std::string& query) {
   std::vector<Token> out;
@@ -41,13 +27,6 @@ std::vector<Token> tokens(const std::string& query) {
     out.push_back({begin, it == end ? query.size() : static_cast<std::size_t>(it.raw() - base)});
   }
   return out;
-}
-
-bool all_letters(const std::string& word) {
-  for (Xapian::Utf8Iterator it(word); it != Xapian::Utf8Iterator(); ++it) {
-    if (!is_letter(*it)) return false;
-  }
-  return true;
 }
 
 bool is_operator(std::string_view word) {
@@ -73,7 +52,7 @@ std::string spelling_correction(const Xapian::Database& db, std::string_view que
     const Token& t = words[i];
     const std::string word = query.substr(t.begin, t.end - t.begin);
     const bool field_name = t.end < query.size() && query[t.end] == ':';
-    if (field_name || is_operator(word) || word.size() < 3 || !all_letters(word)) continue;
+    if (field_name || is_operator(word) || word.size() < 3 || !text::all_letters(word)) continue;
     const std::string lower = text::fold_case(word);
     if (db.term_exists(lower)) continue;
     const bool typing = partial && i + 1 == words.size() && t.end == query.size();

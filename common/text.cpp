@@ -299,6 +299,29 @@ std::string normalise_for_match(std::string_view s) {
   return out;
 }
 
+bool is_letter(unsigned ch) {
+  using namespace Xapian::Unicode;
+  switch (get_category(ch)) {
+    case UPPERCASE_LETTER:
+    case LOWERCASE_LETTER:
+    case TITLECASE_LETTER:
+    case MODIFIER_LETTER:
+    case OTHER_LETTER:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool all_letters(std::string_view s) {
+  if (s.empty()) return false;
+  const std::string str(s);
+  for (Xapian::Utf8Iterator it(str); it != Xapian::Utf8Iterator(); ++it) {
+    if (!is_letter(*it)) return false;
+  }
+  return true;
+}
+
 std::string fold_case(std::string_view s) {
   std::string out;
   const std::string str(s);

@@ -43,6 +43,11 @@ std::string cut_at_word(std::string_view s, std::size_t max_bytes);
 // differ only in case and punctuation normalise to the same string.
 std::string normalise_for_match(std::string_view s);
 
+// A Unicode letter (any case, or a letter without case such as CJK).
+bool is_letter(unsigned ch);
+// True when `s` is non-empty and every character of it is a letter.
+bool all_letters(std::string_view s);
+
 // Unicode lower case (tags and other exact keys are compared in this form).
 std::string fold_case(std::string_view s);
 
