@@ -91,6 +91,18 @@ std::vector<std::string> prefix_words(const std::string& query, bool partial) {
   return out;
 }
 
+// The word at the end of the query, if the query ends in one (the word being typed).
+std::string last_word(const std::string& query) {
+  std::size_t end = query.size();
+  std::size_t begin = end;
+  while (begin > 0) {
+    const auto c = static_cast<unsigned char>(query[begin - 1]);
+    if (c < 0x80 && !std::isalnum(c) && c != '_') break;
+    --begin;
+  }
+  return query.substr(begin, end - begin);
+}
+
 }  // namespace
 
 class Searcher::Impl {
@@ -174,11 +186,19 @@ class Searcher::Impl {
     }
   }
 
+  bool has_synonyms(const std::string& word) {
+    if (word.empty()) return false;
+    const std::string key = text::fold_case(word);
+    return db_.synonyms_begin(key) != db_.synonyms_end(key);
+  }
+
   Xapian::Query parse(const std::string& query, bool partial, Xapian::Query::op default_op) {
     unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
                      Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_WILDCARD |
-                     Xapian::QueryParser::FLAG_PURE_NOT;
-    if (partial) flags |= Xapian::QueryParser::FLAG_PARTIAL;
+                     Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_AUTO_SYNONYMS;
+    // A last word with synonyms ("go", "k8s") is taken as typed in full: expanding it as a
+    // prefix would drop its synonyms and match every word that starts with it.
+    if (partial && !has_synonyms(last_word(query))) flags |= Xapian::QueryParser::FLAG_PARTIAL;
     parser_.set_default_op(default_op);
     parser_.set_stopper(&stopper_);
     try {

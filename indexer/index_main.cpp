@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   app.add_option("POSTS_DIR", dirs, "directories of Markdown posts")->required();
   app.add_option("--db", db, "index directory (default: $POSTSEARCH_DB or var/index)");
   app.add_option("--base-url", options.read.base_url, "prefix of post URLs (default: /)");
+  app.add_option("--synonyms", options.synonyms_file,
+                 "synonym groups, one per line (default: the built-in list; \"\" for none)");
   app.add_flag("--full", options.full, "re-read and rewrite every post, whatever changed");
   app.add_flag("--drafts", options.include_drafts, "index posts marked draft: true");
   app.add_flag("--quiet,-q", quiet, "print nothing but errors");

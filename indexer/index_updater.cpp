@@ -17,6 +17,7 @@
 #include "common/errors.h"
 #include "common/schema.h"
 #include "common/text.h"
+#include "indexer/synonyms.h"
 
 namespace postsearch {
 
@@ -159,6 +160,26 @@ std::string now_rfc3339() {
   return buf;
 }
 
+SynonymList load_synonyms(const IndexOptions& options, IndexReport& report) {
+  std::string text(default_synonyms());
+  std::string source = "(built-in synonyms)";
+  if (options.synonyms_file) {
+    if (options.synonyms_file->empty()) return {};
+    source = options.synonyms_file->string();
+    std::optional<std::string> bytes = read_bytes(*options.synonyms_file);
+    std::error_code ec;
+    if (!bytes || !fs::is_regular_file(*options.synonyms_file, ec)) {
+      throw std::invalid_argument("cannot read the synonyms file " + source);
+    }
+    text = std::move(*bytes);
+  }
+  SynonymList list = parse_synonyms(text);
+  for (const auto& problem : list.problems) {
+    report.skipped.push_back({source, problem.line, problem.reason});
+  }
+  return list;
+}
+
 Xapian::WritableDatabase open_for_writing(const fs::path& db_path) {
   std::error_code ec;
   if (db_path.has_parent_path()) fs::create_directories(db_path.parent_path(), ec);
@@ -188,6 +209,7 @@ std::string IndexReport::summary() const {
                     " removed, " + std::to_string(unchanged) + " unchanged";
   if (!skipped.empty()) out += ", " + std::to_string(skipped.size()) + " skipped";
   if (ignored != 0) out += ", " + std::to_string(ignored) + " ignored (drafts or empty)";
+  if (synonyms_changed) out += ", synonyms updated";
   return out + " in " + secs + " s";
 }
 
@@ -195,6 +217,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
   const auto start = std::chrono::steady_clock::now();
   IndexReport report;
   const std::vector<SourceFile> files = scan(options.posts_dirs);
+  const SynonymList synonyms = load_synonyms(options, report);
   Xapian::WritableDatabase db = open_for_writing(options.db_path);
 
   try {
@@ -205,6 +228,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     // Documents are written as files are read (memory stays flat on big archives), all in
     // one transaction: nothing is visible to readers until commit_transaction().
     db.begin_transaction();
+    report.synonyms_changed = store_synonyms(db, synonyms);
     DocumentBuilder builder;
     std::map<std::string, Claim> claims;  // slug -> the file that has it this run
 
@@ -274,7 +298,8 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         ++report.removed;
       }
     }
-    const bool modified = report.added + report.changed + report.removed != 0;
+    const bool modified =
+        report.added + report.changed + report.removed != 0 || report.synonyms_changed;
     if (modified || db.get_metadata("postsearch:updated").empty()) {
       db.set_metadata("postsearch:updated", now_rfc3339());
     }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct IndexOptions {
   ReadOptions read;
   bool include_drafts = false;
   bool full = false;  // re-read and rewrite every post, whatever its hash
+  // Synonym groups (data/synonyms.txt format): nullopt uses the built-in list, an empty
+  // path none at all.
+  std::optional<std::filesystem::path> synonyms_file;
 };
 
 // A post that was not indexed because of a problem in the file.
@@ -44,6 +48,7 @@ struct IndexReport {
   std::size_t ignored = 0;  // drafts and empty stubs: not search results
   std::vector<SkippedPost> skipped;
   std::vector<SlugConflict> conflicts;
+  bool synonyms_changed = false;  // the synonym table was rewritten
   double seconds = 0;
   std::string summary() const;  // "312 posts: 3 added, 1 changed, 2 removed, 306 unchanged in 0.41 s"
 };
@@ -53,7 +58,8 @@ using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
 // Throws IndexWriteError when the database cannot be opened, written or committed (the
 // previous commit is then still intact), and std::invalid_argument for a posts directory
-// that does not exist or cannot be read. Bad posts are reported in the result, not thrown.
+// or synonyms file that does not exist or cannot be read. Bad posts and bad synonym lines
+// are reported in `skipped`, not thrown.
 IndexReport update_index(const IndexOptions& options, const ProgressFn& progress = {});
 
 }  // namespace postsearch

@@ -56,7 +56,7 @@ TEST_CASE("an incremental run adds, changes, removes and leaves alone", "[indexe
   auto r = f.run();
   CHECK(r.added == 3);
   CHECK(r.posts == 3);
-  CHECK(r.summary().rfind("3 posts: 3 added, 0 changed, 0 removed, 0 unchanged in ", 0) == 0);
+  CHECK(r.summary().rfind("3 posts: 3 added, 0 changed, 0 removed, 0 unchanged, synonyms updated in ", 0) == 0);
 
   r = f.run();
   CHECK((r.added == 0 && r.changed == 0 && r.removed == 0 && r.unchanged == 3));

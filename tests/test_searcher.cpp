@@ -155,6 +155,18 @@ TEST_CASE("an old URL from front matter aliases finds its post", "[searcher]") {
   CHECK(search("/2019/12/31/never-was.html").total == 0);
 }
 
+TEST_CASE("the default synonyms: golang finds go posts, db finds database posts", "[searcher]") {
+  const auto go = search("go", 50), golang = search("golang", 50);
+  CHECK(golang.total == go.total);
+  CHECK(golang.total >= 4);
+  const auto found = slugs(golang);
+  CHECK(std::find(found.begin(), found.end(), "go/distributed-task-processing") != found.end());
+  REQUIRE(!golang.hits.empty());
+  CHECK(golang.hits[0].snippet->find("<mark>Go</mark>") != std::string::npos);
+  const auto db = slugs(search("db", 50));
+  CHECK(std::find(db.begin(), db.end(), "django/admin-expensive-count-queries") != db.end());
+}
+
 TEST_CASE("plain words match stemmed English", "[searcher]") {
   // The fixture says "runs"/"running"/"runners" and never "run".
   const auto found = slugs(search("run", 50));
