@@ -39,6 +39,11 @@ std::string date_param(const std::string& name, const std::string& value) {
 
 }  // namespace
 
+int parse_limit_param(const std::multimap<std::string, std::string>& params, int fallback) {
+  const std::string* limit = single(params, "limit");
+  return limit == nullptr ? fallback : integer("limit", *limit);
+}
+
 void validate(const SearchRequest& r) {
   if (r.query.size() > kMaxQueryBytes) {
     bad("query is " + std::to_string(r.query.size()) + " bytes long; the limit is " +

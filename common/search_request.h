@@ -20,6 +20,10 @@ struct SearchRequest {
   SortOrder sort = SortOrder::kRelevance;
   // The last word matches as a prefix (search as you type). On for the API, off for the CLI.
   bool partial = true;
+  // Count tags and years over the whole result set (costs a full match); off for titles in
+  // search-box suggestions.
+  bool facets = true;
+  bool snippets = true;  // snippet and section on each hit
 };
 
 inline constexpr int kMaxPerPage = 100;
@@ -30,6 +34,10 @@ inline constexpr std::size_t kMaxQueryBytes = 1024;
 // parameters are ignored; a repeated single-valued parameter is an error. Throws
 // BadRequest("bad_parameter", ...) naming the parameter and what it accepts.
 SearchRequest parse_search_params(const std::multimap<std::string, std::string>& params);
+
+// The `limit` parameter of /api/suggest and /related: `fallback` when absent. Throws
+// BadRequest when it is not a whole number or given twice (the range is the callee's).
+int parse_limit_param(const std::multimap<std::string, std::string>& params, int fallback);
 
 // Checks the ranges of a request built by hand (the CLI); the parser calls it too.
 void validate(const SearchRequest& request);

@@ -1,5 +1,6 @@
 #include "common/searcher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -91,6 +92,73 @@ std::vector<std::string> prefix_words(const std::string& query, bool partial) {
   return out;
 }
 
+// Related posts are found through this many of a post's most distinctive words.
+constexpr std::size_t kRelatedTerms = 25;
+constexpr double kSharedTagWeight = 1.5;
+// Completions of a word typed after others are chosen among this many of the most used.
+constexpr std::size_t kContextCandidates = 40;
+
+// Accepts the stemmed content words of a post (Z + letters), not stop words, field terms
+// or numbers: what "a post like this one" is about.
+class ContentWordDecider : public Xapian::ExpandDecider {
+ public:
+  explicit ContentWordDecider(const Xapian::Database& db) : db_(db) {}
+  bool operator()(const std::string& term) const override {
+    if (term.size() < 4 || term[0] != 'Z') return false;
+    // A word no other post uses cannot lead to one.
+    if (db_.get_termfreq(term) < 2) return false;
+    const std::string word = term.substr(1);
+    for (const char* stop : kStopWords) {
+      if (word == stop) return false;
+    }
+    return text::all_letters(word) && std::islower(static_cast<unsigned char>(word[0]));
+  }
+
+ private:
+  const Xapian::Database& db_;
+};
+
+// The `kRelatedTerms` stemmed content words that best say what document `docid` is about,
+// with their tf-idf weights, best first.
+std::vector<std::pair<double, std::string>> topic_words(const Xapian::Database& db,
+                                                        Xapian::docid docid) {
+  const ContentWordDecider content(db);
+  const double docs = db.get_doccount();
+  std::vector<std::pair<double, std::string>> scored;
+  for (auto t = db.termlist_begin(docid); t != db.termlist_end(docid); ++t) {
+    const std::string term = *t;
+    if (!content(term)) continue;
+    const double idf = std::log(docs / t.get_termfreq());
+    if (idf <= 0) continue;
+    scored.emplace_back(std::log1p(t.get_wdf()) * idf, term);
+  }
+  const std::size_t keep = std::min<std::size_t>(kRelatedTerms, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep), scored.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  scored.resize(keep);
+  return scored;
+}
+
+// Indexed words that complete `prefix`, most used (by how many posts) first.
+std::vector<std::pair<std::string, Xapian::doccount>> words_starting_with(
+    const Xapian::Database& db, const std::string& prefix, std::size_t limit) {
+  // Scanning is bounded: a one-letter prefix on a big archive has thousands of words.
+  constexpr std::size_t kMaxScanned = 5000;
+  std::vector<std::pair<std::string, Xapian::doccount>> found;
+  std::size_t scanned = 0;
+  for (auto it = db.allterms_begin(prefix); it != db.allterms_end(prefix) && scanned < kMaxScanned;
+       ++it, ++scanned) {
+    const std::string term = *it;
+    // Skip forms a reader would not type: "go's", very long tokens.
+    if (term.size() > prefix.size() + 30 || term.find('\'') != std::string::npos) continue;
+    found.emplace_back(term, it.get_termfreq());
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (found.size() > limit) found.resize(limit);
+  return found;
+}
+
 // The word at the end of the query, if the query ends in one (the word being typed).
 std::string last_word(const std::string& query) {
   std::size_t end = query.size();
@@ -164,6 +232,130 @@ class Searcher::Impl {
       if (it == db.postlist_end(term)) return std::nullopt;
       const std::string data = db.get_document(*it).get_data();
       return deserialise_card(decode_document_data(data).card);
+    });
+  }
+
+  SuggestResponse suggest(const std::string& query, int limit) {
+    if (limit < 1 || limit > kMaxSuggestions) {
+      throw BadRequest("bad_parameter",
+                       "parameter 'limit' must be between 1 and " + std::to_string(kMaxSuggestions));
+    }
+    SearchRequest titles;
+    titles.query = query;
+    titles.per_page = limit;
+    titles.facets = false;
+    titles.snippets = false;
+    validate(titles);
+    return with_database([&](Xapian::Database& db) {
+      SuggestResponse response;
+      response.query = query;
+      response.suggestions = completions(db, query, static_cast<std::size_t>(limit));
+      if (!text::trim(query).empty()) {
+        for (Card& card : run_search(db, titles).hits) response.titles.push_back(std::move(card));
+      }
+      return response;
+    });
+  }
+
+  // Completions of the query's last word, each as the whole query with that word completed
+  // (so a search box can put one straight into its input). With words before it, the
+  // completions that most often go with those words come first: "event lo" -> "event loop".
+  std::vector<std::string> completions(const Xapian::Database& db, const std::string& query,
+                                       std::size_t limit) {
+    const std::string word = last_word(query);
+    std::vector<std::string> out;
+    if (word.empty()) return out;
+    const std::string head = query.substr(0, query.size() - word.size());
+    const std::string prefix = text::fold_case(word);
+    // Unprefixed terms start with a lower-case letter or digit (or a non-ASCII letter).
+    const auto first = static_cast<unsigned char>(prefix[0]);
+    if (first < 0x80 && !std::islower(first) && !std::isdigit(first)) return out;
+    auto candidates = words_starting_with(db, prefix, text::trim(head).empty() ? limit : kContextCandidates);
+    if (!text::trim(head).empty()) {
+      // Rank by how many posts have the previous word right before the completion (a
+      // phrase), then by how many have all the words anywhere.
+      const Xapian::Query context = parse(head, false, Xapian::Query::OP_AND);
+      const std::string previous = text::fold_case(last_word(text::trim(head)));
+      struct Scored {
+        Xapian::doccount adjacent, together;
+        std::size_t rank;
+      };
+      std::vector<Scored> scored;
+      auto count = [&](const Xapian::Query& q) {
+        Xapian::Enquire enquire(db);
+        enquire.set_query(q);
+        enquire.set_weighting_scheme(Xapian::BoolWeight());
+        // Exact counts: estimates of phrase matches are far off.
+        return enquire.get_mset(0, 0, db.get_doccount()).get_matches_estimated();
+      };
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const Xapian::Query word(candidates[i].first);
+        const Xapian::doccount together = count(Xapian::Query(Xapian::Query::OP_AND, context, word));
+        if (together == 0) continue;
+        Xapian::doccount adjacent = 0;
+        if (!previous.empty()) {
+          const Xapian::Query pair[] = {Xapian::Query(previous), word};
+          adjacent = count(Xapian::Query(Xapian::Query::OP_PHRASE, pair, pair + 2, 2));
+        }
+        scored.push_back({adjacent, together, i});
+      }
+      std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+        return a.adjacent != b.adjacent ? a.adjacent > b.adjacent : a.together > b.together;
+      });
+      std::vector<std::pair<std::string, Xapian::doccount>> ranked;
+      for (const Scored& sc : scored) {
+        if (ranked.size() < limit) ranked.push_back(candidates[sc.rank]);
+      }
+      candidates = std::move(ranked);
+    }
+    for (const auto& [term, freq] : candidates) out.push_back(head + term);
+    return out;
+  }
+
+  std::optional<RelatedResponse> related(const std::string& slug, int limit) {
+    if (limit < 1 || limit > kMaxRelated) {
+      throw BadRequest("bad_parameter",
+                       "parameter 'limit' must be between 1 and " + std::to_string(kMaxRelated));
+    }
+    return with_database([&](Xapian::Database& db) -> std::optional<RelatedResponse> {
+      const std::string id = unique_term(slug);
+      Xapian::PostingIterator it = db.postlist_begin(id);
+      if (it == db.postlist_end(id)) return std::nullopt;
+      RelatedResponse response;
+      response.slug = slug;
+      // What the post is about: its content words weighted by tf-idf (how much the post
+      // uses a word, and how few posts do). Xapian's own expansion (get_eset) favours words
+      // almost no other post uses, which find nothing like it.
+      const auto about = topic_words(db, *it);
+      if (about.empty()) return response;
+      std::vector<Xapian::Query> words;
+      for (const auto& [weight, term] : about) {
+        words.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(term),
+                           weight / about.front().first);
+      }
+      // Each tag the posts share adds a fixed amount: authors' own grouping of their posts.
+      const Xapian::Document doc = db.get_document(*it);
+      for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        const std::string term = *t;
+        if (term.rfind(schema::kTag, 0) != 0 || std::isupper(static_cast<unsigned char>(term[1]))) {
+          continue;
+        }
+        Xapian::Query shared_tag(new Xapian::FixedWeightPostingSource(kSharedTagWeight));
+        words.emplace_back(Xapian::Query::OP_FILTER, shared_tag, Xapian::Query(term));
+      }
+      Xapian::Query like(Xapian::Query::OP_OR, words.begin(), words.end());
+      Xapian::Enquire enquire(db);
+      enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, like, Xapian::Query(id)));
+      enquire.set_sort_by_relevance_then_key(&sorter_, false);
+      const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+      const double top = mset.get_max_attained();
+      for (auto m = mset.begin(); m != mset.end(); ++m) {
+        const std::string data = m.get_document().get_data();
+        Card card = deserialise_card(decode_document_data(data).card);
+        card.score = top > 0 ? std::max(1e-4, std::round(m.get_weight() / top * 1e4) / 1e4) : 1.0;
+        response.hits.push_back(std::move(card));
+      }
+      return response;
     });
   }
 
@@ -299,9 +491,10 @@ class Searcher::Impl {
     } else {
       enquire.set_sort_by_relevance_then_key(&sorter_, false);
     }
-    enquire.add_matchspy(spy.get());
+    if (r.facets) enquire.add_matchspy(spy.get());
     mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
-                            static_cast<Xapian::doccount>(r.per_page), db.get_doccount());
+                            static_cast<Xapian::doccount>(r.per_page),
+                            r.facets ? db.get_doccount() : 0);
     return q;
   }
 
@@ -360,7 +553,7 @@ class Searcher::Impl {
       const DocumentData parts = decode_document_data(data);
       Card card = deserialise_card(parts.card);
       card.score = top > 0 ? std::max(1e-4, std::round(it.get_weight() / top * 1e4) / 1e4) : 1.0;
-      decorate(card, parts, matcher);
+      if (r.snippets) decorate(card, parts, matcher);
       response.hits.push_back(std::move(card));
     }
     return response;
@@ -405,6 +598,29 @@ Searcher::~Searcher() = default;
 SearchResponse Searcher::search(const SearchRequest& request) { return impl_->search(request); }
 std::optional<Card> Searcher::find_post(const std::string& slug) { return impl_->find_post(slug); }
 IndexStatus Searcher::status() { return impl_->status(); }
+SuggestResponse Searcher::suggest(const std::string& query, int limit) {
+  return impl_->suggest(query, limit);
+}
+std::optional<RelatedResponse> Searcher::related(const std::string& slug, int limit) {
+  return impl_->related(slug, limit);
+}
+
+nlohmann::ordered_json suggest_to_json(const SuggestResponse& r) {
+  nlohmann::ordered_json j;
+  j["query"] = r.query;
+  j["suggestions"] = r.suggestions;
+  j["titles"] = nlohmann::ordered_json::array();
+  for (const auto& card : r.titles) j["titles"].push_back(card_to_json(card, false));
+  return j;
+}
+
+nlohmann::ordered_json related_to_json(const RelatedResponse& r) {
+  nlohmann::ordered_json j;
+  j["slug"] = r.slug;
+  j["hits"] = nlohmann::ordered_json::array();
+  for (const auto& card : r.hits) j["hits"].push_back(card_to_json(card, true));
+  return j;
+}
 
 nlohmann::ordered_json response_to_json(const SearchResponse& r) {
   nlohmann::ordered_json j;

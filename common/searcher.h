@@ -34,12 +34,30 @@ struct SearchResponse {
   std::map<std::string, std::size_t> year_counts;  // "2019" -> n
 };
 
+// Search-box completions (SPEC §4 /api/suggest).
+struct SuggestResponse {
+  std::string query;
+  std::vector<std::string> suggestions;  // the query with its last word completed
+  std::vector<Card> titles;              // best-matching posts, as cards without snippets
+};
+
+// Posts like a given one (SPEC §4 /api/posts/{slug}/related).
+struct RelatedResponse {
+  std::string slug;
+  std::vector<Card> hits;
+};
+
 struct IndexStatus {
   std::size_t posts = 0;
   std::string updated;  // RFC 3339 time of the last commit, or empty
 };
 
 nlohmann::ordered_json response_to_json(const SearchResponse& response);
+nlohmann::ordered_json suggest_to_json(const SuggestResponse& response);
+nlohmann::ordered_json related_to_json(const RelatedResponse& response);
+
+inline constexpr int kMaxSuggestions = 20;
+inline constexpr int kMaxRelated = 50;
 
 class Searcher {
  public:
@@ -55,6 +73,16 @@ class Searcher {
 
   // The card of one post, or nullopt. Throws IndexUnavailable.
   std::optional<Card> find_post(const std::string& slug);
+
+  // Completions of the last word of `query` (indexed words that start with it, most used
+  // first) and the `limit` best-matching posts. Throws BadRequest for a query that is too
+  // long or not UTF-8, or a limit outside 1..kMaxSuggestions; IndexUnavailable.
+  SuggestResponse suggest(const std::string& query, int limit = 5);
+
+  // Up to `limit` posts most like `slug`, from the index's own term statistics (the post's
+  // most distinctive words), never the post itself; nullopt when the slug is unknown.
+  // Throws BadRequest for a limit outside 1..kMaxRelated; IndexUnavailable.
+  std::optional<RelatedResponse> related(const std::string& slug, int limit = 5);
 
   IndexStatus status();
 

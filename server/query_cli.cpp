@@ -56,16 +56,13 @@ std::string snippet_for_terminal(const std::string& html, bool color) {
   return out;
 }
 
-void print_readable(const postsearch::SearchResponse& r, bool color) {
+void print_cards(const std::vector<postsearch::Card>& cards, bool color, int first_number = 1) {
   const char* bold = color ? "\x1b[1m" : "";
   const char* dim = color ? "\x1b[2m" : "";
   const char* reset = color ? "\x1b[0m" : "";
-  if (r.corrected_query) std::cout << "Showing results for: " << *r.corrected_query << "\n";
-  std::cout << r.total << (r.total_is_exact ? "" : "+") << " result" << (r.total == 1 ? "" : "s")
-            << " (page " << r.page << ")\n\n";
-  int n = (r.page - 1) * r.per_page;
-  for (const auto& card : r.hits) {
-    std::cout << ++n << ". " << bold << card.title << reset;
+  int n = first_number;
+  for (const auto& card : cards) {
+    std::cout << n++ << ". " << bold << card.title << reset;
     if (!card.date.empty()) std::cout << "  " << dim << card.date << reset;
     std::cout << "\n   " << card.url;
     if (card.section) std::cout << "#" << card.section->anchor;
@@ -75,6 +72,14 @@ void print_readable(const postsearch::SearchResponse& r, bool color) {
     }
     std::cout << "\n";
   }
+}
+
+void print_readable(const postsearch::SearchResponse& r, bool color) {
+  if (r.corrected_query) std::cout << "Showing results for: " << *r.corrected_query << "\n";
+  if (r.suggestion) std::cout << "Did you mean: " << *r.suggestion << "\n";
+  std::cout << r.total << (r.total_is_exact ? "" : "+") << " result" << (r.total == 1 ? "" : "s")
+            << " (page " << r.page << ")\n\n";
+  print_cards(r.hits, color, (r.page - 1) * r.per_page + 1);
 }
 
 }  // namespace
@@ -87,6 +92,8 @@ int main(int argc, char** argv) {
   request.partial = false;
   std::string sort = "relevance";
   bool json = false;
+  std::string related;
+  int limit = 5;
   app.add_option("QUERY", words, "the query (SPEC query language)");
   app.add_option("--db", db, "index directory (default: $POSTSEARCH_DB or var/index)");
   app.add_option("--page", request.page, "result page (from 1)");
@@ -95,7 +102,9 @@ int main(int argc, char** argv) {
   app.add_option("--since", request.since, "only posts dated on or after YYYY-MM-DD");
   app.add_option("--until", request.until, "only posts dated on or before YYYY-MM-DD");
   app.add_option("--sort", sort, "relevance or date")->check(CLI::IsMember({"relevance", "date"}));
-  app.add_flag("--json", json, "print the /api/search response body");
+  app.add_flag("--json", json, "print the API's response body");
+  app.add_option("--related", related, "posts related to the post with this slug (no QUERY)");
+  app.add_option("--limit", limit, "how many related posts (1-50)");
   app.set_version_flag("--version", "postsearch 0.1.0");
   try {
     app.parse(argc, argv);
@@ -105,6 +114,21 @@ int main(int argc, char** argv) {
   }
 
   try {
+    postsearch::Searcher searcher(db);
+    if (!related.empty()) {
+      if (!words.empty()) throw postsearch::BadRequest("bad_parameter", "--related takes no QUERY");
+      const auto response = searcher.related(related, limit);
+      if (!response) {
+        std::cerr << "postsearch: no post with slug '" << related << "'\n";
+        return 2;
+      }
+      if (json) {
+        std::cout << postsearch::related_to_json(*response).dump() << "\n";
+      } else {
+        print_cards(response->hits, isatty(STDOUT_FILENO) != 0);
+      }
+      return 0;
+    }
     // Parameters go through the API's own parser, so the CLI accepts and rejects exactly
     // what /api/search does.
     std::multimap<std::string, std::string> params{{"q", join(words)},
@@ -116,8 +140,6 @@ int main(int argc, char** argv) {
     if (!request.since.empty()) params.emplace("since", request.since);
     if (!request.until.empty()) params.emplace("until", request.until);
     const postsearch::SearchRequest parsed = postsearch::parse_search_params(params);
-
-    postsearch::Searcher searcher(db);
     const postsearch::SearchResponse response = searcher.search(parsed);
     if (json) {
       std::cout << postsearch::response_to_json(response).dump() << "\n";

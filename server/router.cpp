@@ -37,7 +37,7 @@ constexpr std::size_t kMaxStaticFileBytes = 32 * 1024 * 1024;
 constexpr std::size_t kMaxRequestIdChars = 64;
 
 // Routes; `kNone` is a 404.
-enum class Route { kNone, kSearch, kPost, kHealth, kAsset, kStatic };
+enum class Route { kNone, kSearch, kSuggest, kPost, kHealth, kAsset, kStatic };
 
 // Dumps JSON; a byte sequence that is not UTF-8 (an echoed parameter, say) becomes U+FFFD
 // instead of throwing.
@@ -134,16 +134,32 @@ HttpResponse handle_search(const Target& target, Searcher& searcher) {
   return json_response(http::status::ok, response_to_json(searcher.search(request)));
 }
 
-HttpResponse handle_post(std::string_view slug, Searcher& searcher) {
+HttpResponse handle_suggest(const Target& target, Searcher& searcher) {
+  auto q = target.params.equal_range("q");
+  if (q.first != q.second && std::next(q.first) != q.second) {
+    throw BadRequest("bad_parameter", "parameter 'q' is given more than once");
+  }
+  const std::string query = q.first == q.second ? std::string() : q.first->second;
+  const int limit = parse_limit_param(target.params, 5);
+  return json_response(http::status::ok, suggest_to_json(searcher.suggest(query, limit)));
+}
+
+// `/api/posts/{slug}` and `/api/posts/{slug}/related`. Slugs may contain '/' (and could end
+// in "/related"), so the whole path is tried as a slug first; only when no post has it and it
+// ends in "/related" is it the related route for the slug before that.
+HttpResponse handle_post(std::string_view slug, const Target& target, Searcher& searcher) {
   if (auto card = searcher.find_post(std::string(slug))) {
     return json_response(http::status::ok, card_to_json(*card, false));
   }
-  // Hook for `GET /api/posts/{slug}/related?limit=5` (SPEC §4). Slugs may contain '/', so
-  // a path is first tried as a whole slug (above); only when that fails and it ends in
-  // "/related" is it the related route for the slug before it:
-  //   if (slug.ends_with("/related")) return handle_related(slug without "/related", ...);
-  // handle_related would answer {"slug": ..., "hits": [card_to_json(card, true), ...]}
-  // and 404 when the base slug is unknown.
+  constexpr std::string_view kRelated = "/related";
+  if (slug.size() > kRelated.size() && slug.substr(slug.size() - kRelated.size()) == kRelated) {
+    const std::string base(slug.substr(0, slug.size() - kRelated.size()));
+    const int limit = parse_limit_param(target.params, 5);
+    if (auto related = searcher.related(base, limit)) {
+      return json_response(http::status::ok, related_to_json(*related));
+    }
+    return json_error(http::status::not_found, "not_found", "no post with slug '" + base + "'");
+  }
   return json_error(http::status::not_found, "not_found",
                     "no post with slug '" + std::string(slug) + "'");
 }
@@ -353,6 +369,8 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
       constexpr std::string_view kPostsPrefix = "/api/posts/";
       if (path == "/api/search") {
         route = Route::kSearch;
+      } else if (path == "/api/suggest") {
+        route = Route::kSuggest;
       } else if (starts_with(path, kPostsPrefix) && path.size() > kPostsPrefix.size()) {
         route = Route::kPost;
         slug = path.substr(kPostsPrefix.size());
@@ -389,7 +407,8 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
       }
       switch (route) {
         case Route::kSearch: return handle_search(target, searcher);
-        case Route::kPost: return handle_post(slug, searcher);
+        case Route::kSuggest: return handle_suggest(target, searcher);
+        case Route::kPost: return handle_post(slug, target, searcher);
         case Route::kHealth: return handle_health(searcher);
         case Route::kAsset: return handle_asset(*asset);
         case Route::kStatic: return handle_static(*static_file);

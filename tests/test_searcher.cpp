@@ -365,6 +365,55 @@ TEST_CASE("a query with no hits is answered for its spelling correction", "[sear
   CHECK(!fine.suggestion);
 }
 
+TEST_CASE("suggest completes the word being typed and names the best posts", "[searcher]") {
+  Searcher searcher(archive().db_path());
+  const auto one = searcher.suggest("corout");
+  REQUIRE(!one.suggestions.empty());
+  for (const auto& s : one.suggestions) CHECK(s.rfind("corout", 0) == 0);
+  CHECK(std::find(one.suggestions.begin(), one.suggestions.end(), "coroutines") != one.suggestions.end());
+  REQUIRE(!one.titles.empty());
+  CHECK(one.titles[0].slug == "async/generators-coroutines-async-await");
+  CHECK(!one.titles[0].snippet);  // titles are plain cards
+
+  // With words before it, completions that go with them come first.
+  const auto context = searcher.suggest("event lo");
+  REQUIRE(!context.suggestions.empty());
+  CHECK(context.suggestions[0] == "event loop");
+  CHECK(context.titles.size() <= 5);
+
+  CHECK(searcher.suggest("").suggestions.empty());
+  CHECK(searcher.suggest("zzzzq").suggestions.empty());
+  CHECK(searcher.suggest("py", 2).suggestions.size() <= 2);
+  CHECK_THROWS_AS(searcher.suggest("py", 0), BadRequest);
+  CHECK_THROWS_AS(searcher.suggest("py", 21), BadRequest);
+  CHECK_THROWS_AS(searcher.suggest(std::string(2000, 'a')), BadRequest);
+}
+
+TEST_CASE("related posts come from the post's own words and tags, never itself", "[searcher]") {
+  Searcher searcher(archive().db_path());
+  const auto channels = searcher.related("django/channels-introduction", 3);
+  REQUIRE(channels);
+  CHECK(channels->slug == "django/channels-introduction");
+  REQUIRE(channels->hits.size() == 3);
+  std::set<std::string> top;
+  for (const auto& hit : channels->hits) {
+    CHECK(hit.slug != "django/channels-introduction");
+    top.insert(hit.slug);
+  }
+  CHECK(top.count("django/channels-custom-channels") == 1);
+  CHECK(top.count("django/channels-daphne-deployment") == 1);
+
+  const auto futures = searcher.related("async/concurrent-futures", 3);
+  REQUIRE(futures);
+  for (const auto& hit : futures->hits) CHECK(hit.slug.rfind("async/", 0) == 0);
+
+  CHECK(!searcher.related("no/such-post"));
+  CHECK_THROWS_AS(searcher.related("python/decorators", 0), BadRequest);
+  const auto many = searcher.related("python/decorators", 50);
+  CHECK(many->hits.size() >= 10);  // most posts share a word or a tag with it...
+  CHECK(many->hits.size() <= 17);  // ...but never itself
+}
+
 TEST_CASE("find_post, status, and a missing index", "[searcher]") {
   Searcher searcher(archive().db_path());
   const auto card = searcher.find_post("web/understanding-jwt");
