@@ -286,3 +286,91 @@ TEST_CASE("e2e: usage errors and bind failures exit 2", "[e2e]") {
   REQUIRE(status.has_value());
   CHECK(*status == 0);
 }
+
+// Every search-experience feature over HTTP, against the blog's own bundled archive.
+TEST_CASE("e2e: the search experience over HTTP on the bundled posts", "[e2e]") {
+  postsearch::testing::TempDir dir;
+  postsearch::IndexOptions options;
+  options.posts_dirs = {std::filesystem::path(POSTSEARCH_DATA_DIR) / "posts"};
+  options.db_path = dir / "index";
+  REQUIRE(postsearch::update_index(options).skipped.empty());
+  ServerProcess server({"--listen", "127.0.0.1:0", "--db", options.db_path.string(), "--quiet"});
+  TestClient client(port_from(server.first_line()));
+  auto get = [&](const std::string& target) {
+    INFO(target);
+    const Response res = client.get(target);
+    REQUIRE(res.result() == bhttp::status::ok);
+    return json_of(res);
+  };
+  auto slugs = [](const json& hits) {
+    std::vector<std::string> out;
+    for (const auto& hit : hits) out.push_back(hit["slug"]);
+    return out;
+  };
+
+  // Ranking: the asyncio posts first for a topic; an exact title first.
+  const json loop = get("/api/search?q=event+loop");
+  for (int i = 0; i < 4; ++i) CHECK(loop["hits"][i]["slug"].get<std::string>().rfind("async/", 0) == 0);
+  CHECK(get("/api/search?q=Golang+Interface")["hits"][0]["slug"] == "go/golang-interface");
+
+  // The word being typed matches as a prefix; a typo is corrected and says so.
+  CHECK(get("/api/search?q=telegra")["hits"][0]["slug"] == "go/telegram-bot-content-aggregator");
+  const json typo = get("/api/search?q=corutines");
+  CHECK(typo["corrected_query"] == "coroutines");
+  CHECK(typo["hits"][0]["slug"] == "async/generators-coroutines-async-await");
+  CHECK(get("/api/search?q=event+lopp")["corrected_query"] == "event loop");
+
+  // Synonyms.
+  CHECK(get("/api/search?q=golang&per_page=50")["total"] == get("/api/search?q=go&per_page=50")["total"]);
+
+  // Facets equal filtering; filters combine; sort by date.
+  const json browse = get("/api/search?q=&per_page=100");
+  for (const auto& [tag, count] : browse["facets"]["tags"].items()) {
+    INFO(tag);
+    CHECK(get("/api/search?q=&per_page=1&tag=" + tag)["total"] == count);
+  }
+  const json both = get("/api/search?q=&tag=python&tag=asyncio&per_page=100");
+  CHECK(both["total"].get<int>() >= 3);
+  for (const auto& hit : both["hits"]) {
+    const auto tags = hit["tags"].get<std::vector<std::string>>();
+    CHECK(std::find(tags.begin(), tags.end(), "asyncio") != tags.end());
+  }
+  const json dated = get("/api/search?q=python&since=2017-01-01&until=2018-12-31&sort=date&per_page=100");
+  std::string previous = "9999";
+  for (const auto& hit : dated["hits"]) {
+    const std::string date = hit["date"];
+    CHECK(date >= "2017-01-01");
+    CHECK(date <= "2018-12-31");
+    CHECK(date <= previous);
+    previous = date;
+  }
+
+  // Snippets mark matches (stemmed too) and name their section with its anchor.
+  const json daphne = get("/api/search?q=supervisor");
+  CHECK(daphne["hits"][0]["snippet"].get<std::string>().find("<mark>") != std::string::npos);
+  CHECK(!daphne["hits"][0]["section"]["anchor"].get<std::string>().empty());
+
+  // Related posts and suggestions.
+  const json related = get("/api/posts/django/channels-introduction/related?limit=3");
+  const auto near = slugs(related["hits"]);
+  CHECK(std::find(near.begin(), near.end(), "django/channels-custom-channels") != near.end());
+  CHECK(std::find(near.begin(), near.end(), "django/channels-introduction") == near.end());
+  const json suggest = get("/api/suggest?q=event+lo");
+  CHECK(suggest["suggestions"][0] == "event loop");
+  CHECK(!suggest["titles"].empty());
+
+  // The CLI's --json prints the same body as the API (but for the time it took).
+  const std::string cli = std::string(POSTSEARCH_BINARY_DIR) + "/server/postsearch --json --db " +
+                          options.db_path.string() + " event loop";
+  FILE* pipe = ::popen(cli.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  CHECK(::pclose(pipe) == 0);
+  json from_cli = json::parse(out);
+  json from_api = get("/api/search?q=event+loop&partial=0");
+  from_cli.erase("took_ms");
+  from_api.erase("took_ms");
+  CHECK(from_cli == from_api);
+}

@@ -256,12 +256,51 @@ TEST_CASE("router: posts by slug, slashes included", "[router]") {
     CHECK_FALSE(card.contains("snippet"));  // a lookup has no match
   }
   for (const std::string target : {"/api/posts/async", "/api/posts/nope", "/api/posts/go/waitgroup/",
-                                   "/api/posts/go/waitgroup/related", "/api/posts/%FF"}) {
+                                   "/api/posts/nope/related", "/api/posts/%FF"}) {
     INFO(target);
     const HttpResponse res = f.call(target);
     CHECK(res.result() == http::status::not_found);
     CHECK(error_code(res) == "not_found");
   }
+}
+
+TEST_CASE("router: related posts and suggestions", "[router]") {
+  Fixture f;
+  const HttpResponse related = f.call("/api/posts/async/uvloop-sanic-motor/related?limit=2");
+  REQUIRE(related.result() == http::status::ok);
+  const json r = body_json(related);
+  CHECK(r["slug"] == "async/uvloop-sanic-motor");
+  REQUIRE(r["hits"].is_array());
+  CHECK(r["hits"].size() <= 2);
+  CHECK(!r["hits"].empty());
+  for (const auto& hit : r["hits"]) {
+    CHECK(hit["slug"] != "async/uvloop-sanic-motor");
+    CHECK(hit.contains("score"));
+  }
+  for (const std::string bad : {"/api/posts/async/uvloop-sanic-motor/related?limit=0",
+                                "/api/posts/async/uvloop-sanic-motor/related?limit=x",
+                                "/api/posts/async/uvloop-sanic-motor/related?limit=51",
+                                "/api/suggest?q=py&limit=99", "/api/suggest?q=a&q=b"}) {
+    INFO(bad);
+    const HttpResponse res = f.call(bad);
+    CHECK(res.result() == http::status::bad_request);
+    CHECK(error_code(res) == "bad_parameter");
+  }
+
+  const HttpResponse suggest = f.call("/api/suggest?q=uvlo");
+  REQUIRE(suggest.result() == http::status::ok);
+  const json sj = body_json(suggest);
+  CHECK(sj["query"] == "uvlo");
+  REQUIRE(sj["suggestions"].is_array());
+  REQUIRE(!sj["suggestions"].empty());
+  CHECK(sj["suggestions"][0] == "uvloop");
+  REQUIRE(!sj["titles"].empty());
+  CHECK(sj["titles"][0]["slug"] == "async/uvloop-sanic-motor");
+  CHECK_FALSE(sj["titles"][0].contains("snippet"));
+
+  const HttpResponse empty = f.call("/api/suggest");
+  REQUIRE(empty.result() == http::status::ok);
+  CHECK(body_json(empty)["suggestions"].empty());
 }
 
 TEST_CASE("router: healthz reports the index", "[router]") {
