@@ -95,6 +95,20 @@ std::vector<std::string> prefix_words(const std::string& query, bool partial) {
 // Related posts are found through this many of a post's most distinctive words.
 constexpr std::size_t kRelatedTerms = 25;
 constexpr double kSharedTagWeight = 1.5;
+// Ranking boosts (tuned with bench/relevance_bench over tests/relevance/judgments.tsv).
+constexpr double kProximityBoost = 0.3;
+// BM25 with the textbook k1 and b (Xapian's defaults are k1=1, b=0.5): measured best.
+const Xapian::BM25Weight kRanking(1.2, 0, 1, 0.75, 0.5);
+constexpr std::size_t kMaxProximityWords = 6;
+
+// Field names, operators, quotes or wildcards: the user wrote query syntax, so the words are
+// not simply a phrase to look for together.
+bool has_operators(const std::string& query) {
+  for (const char* op : {" AND ", " OR ", " NOT ", "\"", ":", "*", "(", "+", " -"}) {
+    if (query.find(op) != std::string::npos) return true;
+  }
+  return query.rfind("-", 0) == 0 || query.rfind("NOT ", 0) == 0;
+}
 // Completions of a word typed after others are chosen among this many of the most used.
 constexpr std::size_t kContextCandidates = 40;
 
@@ -289,12 +303,12 @@ class Searcher::Impl {
         return enquire.get_mset(0, 0, db.get_doccount()).get_matches_estimated();
       };
       for (std::size_t i = 0; i < candidates.size(); ++i) {
-        const Xapian::Query word(candidates[i].first);
-        const Xapian::doccount together = count(Xapian::Query(Xapian::Query::OP_AND, context, word));
+        const Xapian::Query candidate(candidates[i].first);
+        const Xapian::doccount together = count(Xapian::Query(Xapian::Query::OP_AND, context, candidate));
         if (together == 0) continue;
         Xapian::doccount adjacent = 0;
         if (!previous.empty()) {
-          const Xapian::Query pair[] = {Xapian::Query(previous), word};
+          const Xapian::Query pair[] = {Xapian::Query(previous), candidate};
           adjacent = count(Xapian::Query(Xapian::Query::OP_PHRASE, pair, pair + 2, 2));
         }
         scored.push_back({adjacent, together, i});
@@ -439,6 +453,18 @@ class Searcher::Impl {
         out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(joined), 2.0);
       }
     }
+    // Proximity: the words together, in order (a stop word may sit between two of them),
+    // rank above the same words scattered through a post.
+    std::vector<Xapian::Query> content;
+    for (const auto& word : words) {
+      if (!stopper_(word)) content.emplace_back(word);
+    }
+    if (content.size() >= 2 && content.size() <= kMaxProximityWords && !has_operators(query)) {
+      const auto window = static_cast<Xapian::termcount>(2 * content.size() - 1);
+      out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                       Xapian::Query(Xapian::Query::OP_PHRASE, content.begin(), content.end(), window),
+                       kProximityBoost);
+    }
     return out;
   }
 
@@ -486,6 +512,7 @@ class Searcher::Impl {
     spy = std::make_unique<FacetSpy>();
     Xapian::Enquire enquire(db);
     enquire.set_query(with_filters(q, r));
+    enquire.set_weighting_scheme(kRanking);
     if (r.sort == SortOrder::kDate || browse) {
       enquire.set_sort_by_key_then_relevance(&sorter_, false);
     } else {
