@@ -202,6 +202,7 @@ Xapian::Document DocumentBuilder::build(const Post& post, const SourceInfo& sour
   doc.add_value(schema::kSlug, post.slug);
   doc.add_value(schema::kContentHash, source.content_hash);
   doc.add_value(schema::kSourceKey, source.path);
+  doc.add_value(schema::kFileStamp, source.file_stamp);
   doc.add_value(schema::kTags, tags);
   doc.set_data(encode_document_data(serialise_card(card_from_post(post)), sections_json(post),
                                     stored_text(post.body.text)));

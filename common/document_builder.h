@@ -15,6 +15,7 @@ namespace postsearch {
 struct SourceInfo {
   std::string path;          // the file, as the indexer names it
   std::string content_hash;  // hex digest of bytes + options + schema version
+  std::string file_stamp;    // modification time and size, to skip reading unchanged files
 };
 
 class DocumentBuilder {

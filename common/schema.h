@@ -30,8 +30,9 @@ enum Slot : Xapian::valueno {
   kDate = 0,          // "YYYYMMDD" (empty when the post has no date); date ranges and sorting
   kSlug = 1,          // the slug, for stable tie-breaking
   kContentHash = 2,   // hex hash of file bytes + schema + indexing options
-  kSourceKey = 3,     // "<root index>\x1f<relative path>": which file the document came from
+  kSourceKey = 3,     // the path of the file the document came from, as the indexer found it
   kTags = 4,          // lower-cased tags joined by '\x1f', for facet counting
+  kFileStamp = 5,     // "<mtime ns>:<size>" of that file: unchanged stamp, unchanged file
 };
 
 // Weights given to each kind of text (wdf increments): title above headings above body.

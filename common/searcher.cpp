@@ -1,5 +1,7 @@
 #include "common/searcher.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -383,13 +385,26 @@ class Searcher::Impl {
   }
 
  private:
+  // Picks up the latest commit: reopen() for the live database, a fresh open when a full
+  // rebuild swapped another generation in (the index directory's stub file was replaced).
   void refresh() {
-    if (!open_) {
+    const std::string stub = stub_identity();
+    if (!open_ || stub != stub_) {
       db_ = Xapian::Database(path_.string());
+      stub_ = stub;
       open_ = true;
     } else {
       db_.reopen();
     }
+  }
+
+  // Inode and modification time of DIR/XAPIANDB (empty without one): the swap renames a new
+  // stub over it, which changes both.
+  std::string stub_identity() const {
+    struct stat st {};
+    if (::stat((path_ / "XAPIANDB").c_str(), &st) != 0) return "";
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec);
   }
 
   bool has_synonyms(const std::string& word) {
@@ -610,6 +625,7 @@ class Searcher::Impl {
 
   std::filesystem::path path_;
   Xapian::Database db_;
+  std::string stub_;  // stub_identity() when db_ was opened
   bool open_ = false;
   Xapian::Stem stemmer_;
   Xapian::SimpleStopper stopper_;

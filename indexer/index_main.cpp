@@ -1,7 +1,9 @@
 // postsearch-index: brings the index in line with the posts directories (SPEC §2).
 // Exit status: 0 all posts indexed, 1 some posts skipped, 2 usage or fatal error.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +14,7 @@
 
 #include "common/errors.h"
 #include "indexer/index_updater.h"
+#include "indexer/watcher.h"
 
 namespace {
 
@@ -48,6 +51,83 @@ class ProgressBar {
   bool shown_ = false;
 };
 
+void print_problems(const postsearch::IndexReport& report) {
+  for (const auto& skipped : report.skipped) std::cerr << skipped.describe() << "\n";
+  for (const auto& c : report.conflicts) {
+    std::cerr << "warning: slug '" << c.slug << "' is claimed by " << c.winner << " and "
+              << c.loser << "; " << c.winner << " wins (first in path order)\n";
+  }
+}
+
+std::atomic<postsearch::Watcher*> g_watcher{nullptr};
+
+// SIGINT/SIGTERM: stop between updates. The handler is reset on the way in, so a second
+// Ctrl-C during a long update kills the process (the index keeps its last commit).
+extern "C" void on_stop_signal(int) {
+  postsearch::Watcher* watcher = g_watcher.load();
+  if (watcher == nullptr) return;
+  if (watcher->updating()) {
+    static const char kMessage[] =
+        "postsearch-index: stopping after this update (again to abort it)\n";
+    if (::write(STDERR_FILENO, kMessage, sizeof kMessage - 1) < 0) {
+      // Nothing to do about a closed stderr in a signal handler.
+    }
+  }
+  watcher->stop();
+}
+
+// Routes SIGINT/SIGTERM to `watcher` while it lives.
+class StopSignals {
+ public:
+  explicit StopSignals(postsearch::Watcher& watcher) {
+    g_watcher = &watcher;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    action.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+  }
+  ~StopSignals() {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    g_watcher = nullptr;
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+};
+
+// --watch: one update now, then one per batch of changes, until SIGINT/SIGTERM (exit 0).
+int watch(const postsearch::IndexOptions& options, bool quiet) {
+  ProgressBar bar;
+  postsearch::WatchCallbacks callbacks;
+  if (!quiet && isatty(STDERR_FILENO)) {
+    // A fresh bar per update: it appears only once that update has lasted a second.
+    callbacks.progress = [&bar](std::size_t done, std::size_t total) {
+      if (done == 0) bar = ProgressBar{};
+      bar(done, total);
+    };
+  }
+  callbacks.on_batch = [&bar, quiet](const postsearch::IndexReport& report) {
+    bar.finish();
+    print_problems(report);
+    if (!quiet) std::cout << report.summary() << std::endl;
+  };
+  callbacks.on_error = [&bar](const std::string& message) {
+    bar.finish();
+    std::cerr << "postsearch-index: " << message << std::endl;
+  };
+  if (!quiet) {
+    callbacks.on_notice = [](const std::string& message) {
+      std::cerr << "postsearch-index: " << message << std::endl;
+    };
+  }
+  postsearch::Watcher watcher(options, std::move(callbacks));
+  const StopSignals signals(watcher);
+  watcher.run();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,6 +136,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> dirs;
   std::string db = default_db();
   bool quiet = false;
+  bool watch_mode = false;
   app.add_option("POSTS_DIR", dirs, "directories of Markdown posts")->required();
   app.add_option("--db", db, "index directory (default: $POSTSEARCH_DB or var/index)");
   app.add_option("--base-url", options.read.base_url, "prefix of post URLs (default: /)");
@@ -64,6 +145,9 @@ int main(int argc, char** argv) {
   app.add_flag("--full", options.full, "re-read and rewrite every post, whatever changed");
   app.add_flag("--drafts", options.include_drafts, "index posts marked draft: true");
   app.add_flag("--quiet,-q", quiet, "print nothing but errors");
+  app.add_flag("--watch", watch_mode,
+               "keep running: apply changes as posts are saved, renamed or deleted "
+               "(until SIGINT/SIGTERM)");
   app.set_version_flag("--version", "postsearch-index 0.1.0");
   try {
     app.parse(argc, argv);
@@ -75,16 +159,13 @@ int main(int argc, char** argv) {
   options.db_path = db;
 
   try {
+    if (watch_mode) return watch(options, quiet);
     ProgressBar bar;
     postsearch::ProgressFn progress;
     if (!quiet && isatty(STDERR_FILENO)) progress = std::ref(bar);
     const postsearch::IndexReport report = postsearch::update_index(options, progress);
     bar.finish();
-    for (const auto& skipped : report.skipped) std::cerr << skipped.describe() << "\n";
-    for (const auto& c : report.conflicts) {
-      std::cerr << "warning: slug '" << c.slug << "' is claimed by " << c.winner << " and "
-                << c.loser << "; " << c.winner << " wins (first in path order)\n";
-    }
+    print_problems(report);
     if (!quiet) std::cout << report.summary() << std::endl;
     return report.skipped.empty() ? 0 : 1;
   } catch (const postsearch::IndexWriteError& e) {

@@ -11,12 +11,15 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <sys/stat.h>
+
 #include <xapian.h>
 
 #include "common/document_builder.h"
 #include "common/errors.h"
 #include "common/schema.h"
 #include "common/text.h"
+#include "indexer/index_store.h"
 #include "indexer/synonyms.h"
 
 namespace postsearch {
@@ -36,7 +39,10 @@ struct IndexedPost {
   Xapian::docid docid;
   std::string slug;
   std::string hash;
+  std::string stamp;
 };
+
+constexpr const char* kSynonymsKey = "postsearch:synonyms";  // see synonyms.cpp
 
 // Which file holds a slug in this run.
 struct Claim {
@@ -112,32 +118,44 @@ std::optional<std::string> read_bytes(const fs::path& path) {
   return out.str();
 }
 
-// 128-bit FNV-1a (two 64-bit lanes with different offsets) over the file and everything
-// else that changes its document: a hash match means the document would come out the same.
-std::string content_hash(std::string_view bytes, const IndexOptions& options,
-                         std::string_view relative_path) {
-  std::uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      a = (a ^ c) * 0x100000001b3ULL;
-      b = (b ^ c) * 0x100000001b3ULL ^ (b >> 29);
-    }
-    a = (a ^ 0xff) * 0x100000001b3ULL;
-  };
-  mix(schema::kSchemaVersion);
-  mix(options.read.base_url);
-  mix(relative_path);
-  mix(bytes);
-  char out[33];
-  std::snprintf(out, sizeof out, "%016llx%016llx", static_cast<unsigned long long>(a),
-                static_cast<unsigned long long>(b));
+// 64-bit FNV-1a.
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+std::string hex64(std::uint64_t v) {
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(v));
   return out;
 }
 
-std::map<std::string, IndexedPost> load_indexed(Xapian::Database& db) {
+// What besides the file's bytes shapes its document: the schema version, the options and
+// the path below its posts directory (the default slug). A document whose hash starts with
+// a different tag must be rebuilt even if the file is untouched.
+std::string options_tag(const IndexOptions& options, std::string_view relative_path) {
+  std::uint64_t h = fnv1a(schema::kSchemaVersion);
+  h = fnv1a(std::string_view("\0", 1), h);
+  h = fnv1a(options.read.base_url, h);
+  h = fnv1a(std::string_view("\0", 1), h);
+  return hex64(fnv1a(relative_path, h));
+}
+
+// The options tag followed by a 128-bit digest of the bytes (two FNV-1a lanes with
+// different offsets): a hash match means the document would come out the same.
+std::string content_hash(std::string_view bytes, const std::string& tag) {
+  std::uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
+  for (unsigned char c : bytes) {
+    a = (a ^ c) * 0x100000001b3ULL;
+    b = (b ^ c) * 0x100000001b3ULL ^ (b >> 29);
+  }
+  return tag + hex64(a) + hex64(b);
+}
+
+std::map<std::string, IndexedPost> load_indexed(const Xapian::Database& db) {
   std::map<std::string, IndexedPost> indexed;
   for (auto it = db.valuestream_begin(schema::kSourceKey); it != db.valuestream_end(schema::kSourceKey); ++it) {
-    indexed[*it] = IndexedPost{it.get_docid(), "", ""};
+    indexed[*it] = IndexedPost{it.get_docid(), "", "", ""};
   }
   std::map<Xapian::docid, IndexedPost*> by_docid;
   for (auto& [key, post] : indexed) by_docid[post.docid] = &post;
@@ -148,7 +166,21 @@ std::map<std::string, IndexedPost> load_indexed(Xapian::Database& db) {
        it != db.valuestream_end(schema::kContentHash); ++it) {
     if (auto found = by_docid.find(it.get_docid()); found != by_docid.end()) found->second->hash = *it;
   }
+  for (auto it = db.valuestream_begin(schema::kFileStamp);
+       it != db.valuestream_end(schema::kFileStamp); ++it) {
+    if (auto found = by_docid.find(it.get_docid()); found != by_docid.end()) found->second->stamp = *it;
+  }
   return indexed;
+}
+
+// Modification time (ns) and size: a file whose stamp has not changed is not read again
+// (as make and rsync assume). Empty when the file cannot be stat'ed.
+std::string file_stamp(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
+                        st.st_mtim.tv_nsec) +
+         ":" + std::to_string(static_cast<long long>(st.st_size));
 }
 
 std::string now_rfc3339() {
@@ -180,21 +212,6 @@ SynonymList load_synonyms(const IndexOptions& options, IndexReport& report) {
   return list;
 }
 
-Xapian::WritableDatabase open_for_writing(const fs::path& db_path) {
-  std::error_code ec;
-  if (db_path.has_parent_path()) fs::create_directories(db_path.parent_path(), ec);
-  try {
-    return Xapian::WritableDatabase(db_path.string(), Xapian::DB_CREATE_OR_OPEN);
-  } catch (const Xapian::DatabaseLockError&) {
-    throw IndexWriteError("the index at " + db_path.string() +
-                          " is being updated by another postsearch-index; try again when it "
-                          "has finished");
-  } catch (const Xapian::Error& e) {
-    throw IndexWriteError("cannot open the index at " + db_path.string() + " for writing: " +
-                          e.get_description());
-  }
-}
-
 }  // namespace
 
 std::string SkippedPost::describe() const {
@@ -218,23 +235,55 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
   IndexReport report;
   const std::vector<SourceFile> files = scan(options.posts_dirs);
   const SynonymList synonyms = load_synonyms(options, report);
-  Xapian::WritableDatabase db = open_for_writing(options.db_path);
+  IndexStore store(options.db_path);
+  const std::optional<fs::path> live = store.live();
+
+  // An incremental run writes into the live database in one transaction. A full run (or
+  // the first) builds a new generation beside it, which publish() swaps in whole.
+  const bool fresh = options.full || !live;
+  fs::path building;
+  std::optional<Xapian::Database> previous;  // the live index, read by a fresh build
+  Xapian::WritableDatabase db;
+  try {
+    if (fresh) {
+      if (live) previous = Xapian::Database(live->string());
+      building = store.begin_generation();
+      db = Xapian::WritableDatabase(building.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+    } else {
+      db = Xapian::WritableDatabase(live->string(), Xapian::DB_OPEN);
+    }
+  } catch (const Xapian::DatabaseLockError&) {
+    throw IndexWriteError("the index at " + options.db_path.string() +
+                          " is being updated by another program; try again when it has finished");
+  } catch (const Xapian::Error& e) {
+    throw IndexWriteError("cannot open the index at " + options.db_path.string() +
+                          " for writing: " + e.get_description());
+  }
 
   try {
-    const std::map<std::string, IndexedPost> indexed = load_indexed(db);
+    const Xapian::Database& source = previous ? *previous : db;
+    const std::map<std::string, IndexedPost> indexed =
+        fresh && !previous ? std::map<std::string, IndexedPost>{} : load_indexed(source);
     std::map<std::string, const IndexedPost*> indexed_by_slug;
     for (const auto& [key, post] : indexed) indexed_by_slug[post.slug] = &post;
 
-    // Documents are written as files are read (memory stays flat on big archives), all in
-    // one transaction: nothing is visible to readers until commit_transaction().
-    db.begin_transaction();
-    report.synonyms_changed = store_synonyms(db, synonyms);
+    // Documents are written as files are read (memory stays flat on big archives). In the
+    // live database, one transaction: nothing is visible to readers before the commit.
+    if (!fresh) db.begin_transaction();
+    const std::string synonyms_before = source.get_metadata(kSynonymsKey);
+    store_synonyms(db, synonyms);
+    report.synonyms_changed = db.get_metadata(kSynonymsKey) != synonyms_before;
     DocumentBuilder builder;
     std::map<std::string, Claim> claims;  // slug -> the file that has it this run
 
+    auto write = [&](const std::string& slug, const Xapian::Document& document) {
+      db.replace_document(unique_term(slug), document);
+      for (const std::string& word : spelling_words(document)) db.add_spelling(word);
+    };
+
     // Files are visited in path order, so the first claim on a slug is the winner.
     auto claim = [&](const std::string& slug, const std::string& source_key,
-                     const Xapian::Document* document) {
+                     const Xapian::Document* document, Xapian::docid kept) {
       auto [it, inserted] = claims.try_emplace(slug, Claim{source_key, document != nullptr});
       if (!inserted) {
         report.conflicts.push_back({slug, it->second.source_key, source_key});
@@ -242,16 +291,16 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       }
       if (document == nullptr) {
         ++report.unchanged;
+        if (fresh) write(slug, source.get_document(kept));  // carried into the new build
         return;
       }
       if (auto old = indexed_by_slug.find(slug); old != indexed_by_slug.end()) {
         ++report.changed;
-        remove_spellings(db, db.get_document(old->second->docid));
+        if (!fresh) remove_spellings(db, db.get_document(old->second->docid));
       } else {
         ++report.added;
       }
-      db.replace_document(unique_term(slug), *document);
-      for (const std::string& word : spelling_words(*document)) db.add_spelling(word);
+      write(slug, *document);
     };
 
     std::size_t done = 0;
@@ -259,16 +308,27 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       if (progress) progress(done++, files.size());
       const auto old = indexed.find(file.key);
       const auto keep_old = [&] {
-        if (old != indexed.end()) claim(old->second.slug, file.key, nullptr);
+        if (old != indexed.end()) claim(old->second.slug, file.key, nullptr, old->second.docid);
       };
+      const std::string stamp = file_stamp(file.path);
+      const std::string tag = options_tag(options, file.relative_path);
+      const bool same_options = old != indexed.end() && old->second.hash.rfind(tag, 0) == 0;
+      if (!options.full && same_options && !stamp.empty() && old->second.stamp == stamp) {
+        keep_old();
+        continue;
+      }
       const std::optional<std::string> bytes = read_bytes(file.path);
       if (!bytes) {
         report.skipped.push_back({file.key, 0, "cannot read the file"});
         keep_old();
         continue;
       }
-      const std::string hash = content_hash(*bytes, options, file.relative_path);
-      if (!options.full && old != indexed.end() && old->second.hash == hash) {
+      const std::string hash = content_hash(*bytes, tag);
+      if (!fresh && old != indexed.end() && old->second.hash == hash) {
+        // Touched but not changed: remember the new stamp so the next run skips reading it.
+        Xapian::Document doc = db.get_document(old->second.docid);
+        doc.add_value(schema::kFileStamp, stamp);
+        db.replace_document(old->second.docid, doc);
         keep_old();
         continue;
       }
@@ -278,8 +338,17 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
           ++report.ignored;
           continue;
         }
-        const Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash});
-        claim(post.slug, file.key, &doc);
+        const Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash, stamp});
+        if (fresh && old != indexed.end() && old->second.hash == hash) {
+          // A full run rewrites every post; one whose bytes did not change is not "changed".
+          if (claims.count(post.slug) == 0 && indexed_by_slug.count(post.slug) != 0) {
+            claims.emplace(post.slug, Claim{file.key, true});
+            ++report.unchanged;
+            write(post.slug, doc);
+            continue;
+          }
+        }
+        claim(post.slug, file.key, &doc, 0);
       } catch (const PostError& e) {
         report.skipped.push_back({file.key, e.line(), e.what()});
         keep_old();  // a broken edit does not take the last good version out of search
@@ -292,19 +361,27 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     for (const auto& [key, post] : indexed) {
       auto c = claims.find(post.slug);
       const bool stays = c != claims.end() && (c->second.written || c->second.source_key == key);
-      if (!stays) {
-        remove_spellings(db, db.get_document(post.docid));
-        db.delete_document(post.docid);
-        ++report.removed;
-      }
+      if (stays) continue;
+      ++report.removed;
+      if (fresh) continue;  // never written into the new build
+      remove_spellings(db, db.get_document(post.docid));
+      db.delete_document(post.docid);
     }
     const bool modified =
         report.added + report.changed + report.removed != 0 || report.synonyms_changed;
-    if (modified || db.get_metadata("postsearch:updated").empty()) {
-      db.set_metadata("postsearch:updated", now_rfc3339());
+    const std::string last_update = previous ? previous->get_metadata("postsearch:updated")
+                                             : db.get_metadata("postsearch:updated");
+    db.set_metadata("postsearch:updated",
+                    modified || last_update.empty() ? now_rfc3339() : last_update);
+    if (fresh) {
+      db.commit();
+      report.posts = db.get_doccount();
+      db.close();
+      store.publish(building);
+    } else {
+      db.commit_transaction();
+      report.posts = db.get_doccount();
     }
-    db.commit_transaction();
-    report.posts = db.get_doccount();
   } catch (const Xapian::Error& e) {
     cancel(db);
     throw IndexWriteError("writing the index at " + options.db_path.string() + " failed: " +

@@ -140,7 +140,7 @@ TEST_CASE("unique_term is Q + slug, bounded for long slugs", "[document]") {
 TEST_CASE("build() writes the terms of schema.h", "[document]") {
   const Post post = example_post();
   DocumentBuilder builder;
-  const Xapian::Document doc = builder.build(post, {"async/uvloop-sanic-motor.md", "abc123"});
+  const Xapian::Document doc = builder.build(post, {"async/uvloop-sanic-motor.md", "abc123", ""});
   const auto terms = terms_of(doc);
   auto has = [&](const std::string& term) { return terms.count(term) != 0; };
 
@@ -198,7 +198,7 @@ TEST_CASE("build() fills the value slots of schema.h", "[document]") {
   const Post post = example_post();
   DocumentBuilder builder;
   const Xapian::Document doc =
-      builder.build(post, {"0\x1f" "async/uvloop-sanic-motor.md", "abc123"});
+      builder.build(post, {"0\x1f" "async/uvloop-sanic-motor.md", "abc123", ""});
 
   CHECK(doc.get_value(schema::kDate) == "20170211");
   CHECK(doc.get_value(schema::kSlug) == "async/uvloop-sanic-motor");
@@ -210,7 +210,7 @@ TEST_CASE("build() fills the value slots of schema.h", "[document]") {
 TEST_CASE("build() stores card, sections and text as document data", "[document]") {
   const Post post = example_post();
   DocumentBuilder builder;
-  const Xapian::Document doc = builder.build(post, {"x.md", "h"});
+  const Xapian::Document doc = builder.build(post, {"x.md", "h", ""});
   const std::string data = doc.get_data();
   const DocumentData parts = decode_document_data(data);
 
@@ -277,7 +277,7 @@ TEST_CASE("encode_document_data and decode_document_data round-trip", "[document
 TEST_CASE("build() for a post without date, tags or headings", "[document]") {
   const Post post = parse_post("Just a body.\n", "notes/plain.md", ReadOptions{});
   DocumentBuilder builder;
-  const Xapian::Document doc = builder.build(post, {"notes/plain.md", "h"});
+  const Xapian::Document doc = builder.build(post, {"notes/plain.md", "h", ""});
   const auto terms = terms_of(doc);
   CHECK(terms_with_prefix(terms, "Y").empty());
   CHECK(terms_with_prefix(terms, "K").empty());
@@ -295,8 +295,8 @@ TEST_CASE("one builder builds independent documents", "[document]") {
   DocumentBuilder builder;
   const Post a = parse_post("---\ntitle: Alpha\ntags: [one]\n---\nalphabody\n", "a.md", {});
   const Post b = parse_post("---\ntitle: Beta\n---\nbetabody\n", "b.md", {});
-  const Xapian::Document da = builder.build(a, {"a.md", "1"});
-  const Xapian::Document db = builder.build(b, {"b.md", "2"});
+  const Xapian::Document da = builder.build(a, {"a.md", "1", ""});
+  const Xapian::Document db = builder.build(b, {"b.md", "2", ""});
   const auto ta = terms_of(da), tb = terms_of(db);
   CHECK(ta.count("alphabody") == 1);
   CHECK(tb.count("alphabody") == 0);
@@ -311,7 +311,7 @@ TEST_CASE("a huge post's stored text is capped at a character boundary", "[docum
   body += "\n\n## Late heading\n\nEnd.\n";
   const Post post = parse_post(body, "huge.md", {});
   DocumentBuilder builder;
-  const Xapian::Document doc = builder.build(post, {"huge.md", "h"});
+  const Xapian::Document doc = builder.build(post, {"huge.md", "h", ""});
   const std::string data = doc.get_data();
   const DocumentData parts = decode_document_data(data);
   const std::string stored(parts.text);

@@ -2,10 +2,13 @@
 // conflicts, drafts, and the promise that an incremental run equals a fresh build.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include <xapian.h>
 
 #include "common/errors.h"
 #include "common/searcher.h"
+#include "indexer/index_store.h"
 #include "indexer/index_updater.h"
 #include "test_support.h"
 
@@ -217,6 +220,34 @@ TEST_CASE("an incrementally updated index answers like a fresh build", "[indexer
   }
 }
 
+TEST_CASE("files are compared by modification time and size before their bytes", "[indexer]") {
+  Fixture f;
+  const fs::path file = f.posts() / "a.md";
+  write_file(file, post("Alpha", "original words"));
+  f.run();
+  const auto stamp = fs::last_write_time(file);
+
+  // Touched, same bytes: unchanged (the new stamp is remembered).
+  fs::last_write_time(file, stamp + std::chrono::seconds(5));
+  auto r = f.run();
+  CHECK(r.unchanged == 1);
+  CHECK(r.changed == 0);
+
+  // Same size and the old stamp put back: taken as unchanged without reading it (the price
+  // of not reading every file on every run, as make and rsync pay it)...
+  write_file(file, post("Alpha", "replaced words"));
+  REQUIRE(fs::file_size(file) == post("Alpha", "original words").size());
+  fs::last_write_time(file, stamp + std::chrono::seconds(5));
+  r = f.run();
+  CHECK(r.unchanged == 1);
+  CHECK(f.slugs_for("replaced").empty());
+  // ...which --full always reads.
+  f.options.full = true;
+  r = f.run();
+  CHECK(r.changed == 1);
+  CHECK(f.slugs_for("replaced") == std::vector<std::string>{"a"});
+}
+
 TEST_CASE("words of removed posts leave the spelling dictionary", "[indexer]") {
   Fixture f;
   write_file(f.posts() / "a.md", post("Alpha", "a xylophonist plays"));
@@ -233,18 +264,52 @@ TEST_CASE("words of removed posts leave the spelling dictionary", "[indexer]") {
   CHECK(!searcher.search(r).corrected_query);
 }
 
-TEST_CASE("a full run rewrites everything; options that change documents re-index", "[indexer]") {
+TEST_CASE("a full run builds a new generation and swaps it in", "[indexer]") {
   Fixture f;
   write_file(f.posts() / "a.md", post("Alpha", "x"));
-  write_file(f.posts() / "b.md", post("Beta", "y"));
+  write_file(f.posts() / "b.md", post("Beta", "yonder"));
   f.run();
+  auto stub = [&] {
+    std::ifstream in(f.options.db_path / "XAPIANDB");
+    std::string backend, name;
+    in >> backend >> name;
+    return name;
+  };
+  const std::string first = stub();
+  CHECK(first == "gen-000001");
+  Searcher reader(f.options.db_path);  // a server's reader, open across the swap
+  SearchRequest r;
+  r.query = "yonder";
+  REQUIRE(reader.search(r).total == 1);
+
+  write_file(f.posts() / "b.md", post("Beta", "elsewhere"));
   f.options.full = true;
-  auto r = f.run();
-  CHECK(r.changed == 2);
+  auto report = f.run();
+  CHECK(report.changed == 1);    // b's bytes changed
+  CHECK(report.unchanged == 1);  // a was rewritten into the new build, but did not change
+  CHECK(stub() == "gen-000002");
+  CHECK(fs::is_directory(f.options.db_path / "gen-000001"));  // kept for readers
+  // The reader follows the swap on its next search.
+  CHECK(reader.search(r).total == 0);
+  r.query = "elsewhere";
+  CHECK(reader.search(r).total == 1);
+
+  f.run();
+  CHECK(stub() == "gen-000003");
+  CHECK(!fs::exists(f.options.db_path / "gen-000001"));  // two swaps old: removed
+  // Leftovers of a killed full build are cleared by the next one.
+  fs::create_directories(f.options.db_path / "gen-000009.build");
+  f.run();
+  CHECK(!fs::exists(f.options.db_path / "gen-000009.build"));
+  CHECK(stub() == "gen-000004");
+
+  // Incremental runs write into the live generation; options that change documents
+  // rewrite them.
   f.options.full = false;
   f.options.read.base_url = "https://blog.example/posts";
-  r = f.run();
-  CHECK(r.changed == 2);
+  report = f.run();
+  CHECK(report.changed == 2);
+  CHECK(stub() == "gen-000004");
   CHECK(f.card("a")->url == "https://blog.example/posts/a");
 }
 
@@ -256,13 +321,32 @@ TEST_CASE("fatal problems are errors, and a second writer is refused clearly", "
   f.options.posts_dirs = {f.posts()};
   write_file(f.posts() / "a.md", post("Alpha", "x"));
   f.run();
-  Xapian::WritableDatabase holder(f.options.db_path.string(), Xapian::DB_OPEN);
-  try {
-    f.run();
-    FAIL("a second writer was allowed");
-  } catch (const IndexWriteError& e) {
-    CHECK(std::string(e.what()).find("another postsearch-index") != std::string::npos);
+  {
+    IndexStore other(f.options.db_path);  // another postsearch-index at work
+    try {
+      f.run();
+      FAIL("a second indexer was allowed");
+    } catch (const IndexWriteError& e) {
+      CHECK(std::string(e.what()).find("another postsearch-index") != std::string::npos);
+    }
   }
+  {
+    Xapian::WritableDatabase holder((f.options.db_path / "gen-000001").string(), Xapian::DB_OPEN);
+    try {
+      f.run();
+      FAIL("a second writer was allowed");
+    } catch (const IndexWriteError& e) {
+      CHECK(std::string(e.what()).find("being updated by another program") != std::string::npos);
+    }
+  }
+  CHECK(f.run().posts == 1);  // both gone: works again
+
+  // A directory that holds something else is refused, not overwritten.
+  TempDir other;
+  Xapian::WritableDatabase plain((other / "plain").string(), Xapian::DB_CREATE);
+  plain.close();
+  f.options.db_path = other / "plain";
+  CHECK_THROWS_AS(f.run(), IndexWriteError);
 }
 
 TEST_CASE("nothing is visible before the run commits", "[indexer]") {

@@ -1,0 +1,42 @@
+// The on-disk layout of an index directory (`--db DIR`), which lets a full rebuild be
+// swapped in atomically while servers keep reading:
+//
+//   DIR/XAPIANDB          a Xapian stub naming the live generation: "auto gen-000003"
+//   DIR/gen-000003/       the live database (Xapian opens DIR through the stub)
+//   DIR/gen-000002/       the previous generation, kept until the next swap for readers
+//                         that opened it just before the swap
+//   DIR/gen-000004.build  a generation being built (left over only by a killed run)
+//   DIR/postsearch.lock   flock()ed by the one indexer at work (released even by kill -9)
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+namespace postsearch {
+
+class IndexStore {
+ public:
+  // Creates DIR if needed and takes the writer lock. Throws IndexWriteError when another
+  // indexer holds it, or when DIR holds something that is not a postsearch index.
+  explicit IndexStore(std::filesystem::path dir);
+  ~IndexStore();
+  IndexStore(const IndexStore&) = delete;
+  IndexStore& operator=(const IndexStore&) = delete;
+
+  // The live generation's directory, or nullopt for a new index.
+  std::optional<std::filesystem::path> live() const;
+
+  // An empty directory path for a new generation (removes leftovers of killed builds).
+  std::filesystem::path begin_generation();
+
+  // Compacts the committed database at `built` into its final place, points the stub at it
+  // (an atomic rename: readers see the old generation or the new one, never neither), and
+  // removes generations older than the one it replaces.
+  void publish(const std::filesystem::path& built);
+
+ private:
+  std::filesystem::path dir_;
+  int lock_fd_ = -1;
+};
+
+}  // namespace postsearch
