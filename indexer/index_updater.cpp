@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -32,7 +33,14 @@ struct SourceFile {
   fs::path path;              // as found on disk
   std::string key;            // stored in the index: the path as given (stable across runs)
   std::string relative_path;  // below its posts directory, '/' separated
+  std::size_t root = 0;       // which posts directory (their order decides slug conflicts)
+  bool trusted = false;       // indexed and not among the changed paths: not looked at
 };
+
+// Path order: posts directories in the order given, then relative path.
+bool before(const SourceFile& a, const SourceFile& b) {
+  return a.root != b.root ? a.root < b.root : a.relative_path < b.relative_path;
+}
 
 // What the index holds for one document.
 struct IndexedPost {
@@ -43,6 +51,26 @@ struct IndexedPost {
 };
 
 constexpr const char* kSynonymsKey = "postsearch:synonyms";  // see synonyms.cpp
+// Files that lost a slug conflict in the last run, one per line.
+constexpr const char* kLosersKey = "postsearch:conflict-losers";
+
+// Writing a value a key already has would still make a new revision for readers to reopen.
+void set_metadata_if_changed(Xapian::WritableDatabase& db, const std::string& key,
+                             const std::string& value) {
+  if (db.get_metadata(key) != value) db.set_metadata(key, value);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
 
 // Which file holds a slug in this run.
 struct Claim {
@@ -99,13 +127,69 @@ std::vector<SourceFile> scan(const std::vector<fs::path>& dirs) {
       }
       if (!is_markdown(it->path()) || !it->is_regular_file(ec)) continue;
       found.push_back({it->path(), it->path().lexically_normal().string(),
-                       relative.generic_string()});
+                       relative.generic_string(), static_cast<std::size_t>(&dir - dirs.data()),
+                       false});
     }
-    std::sort(found.begin(), found.end(), [](const SourceFile& a, const SourceFile& b) {
-      return a.relative_path < b.relative_path;
-    });
+    std::sort(found.begin(), found.end(), before);
     files.insert(files.end(), found.begin(), found.end());
   }
+  return files;
+}
+
+// Where `path` lies below one of the posts directories: (root, relative path), if it does.
+std::optional<std::pair<std::size_t, fs::path>> locate(const std::vector<fs::path>& dirs,
+                                                       const fs::path& path) {
+  const fs::path absolute = fs::absolute(path).lexically_normal();
+  for (std::size_t root = 0; root < dirs.size(); ++root) {
+    const fs::path relative = absolute.lexically_relative(fs::absolute(dirs[root]).lexically_normal());
+    if (!relative.empty() && *relative.begin() != ".." && relative != ".") {
+      return std::make_pair(root, relative);
+    }
+  }
+  return std::nullopt;
+}
+
+SourceFile source_file(const std::vector<fs::path>& dirs, std::size_t root,
+                       const fs::path& relative) {
+  const fs::path path = dirs[root] / relative;
+  return {path, path.lexically_normal().string(), relative.generic_string(), root, false};
+}
+
+// The files of a run told which paths changed (the watch mode): those paths, files that
+// lost a slug conflict last time (a change may free their slug), and every other indexed
+// file, trusted as unchanged without a look. The result is what a full scan would give if
+// nothing else changed, so the run's diff and sweep work unchanged.
+std::vector<SourceFile> changed_files(const IndexOptions& options,
+                                      const std::vector<std::string>& losers,
+                                      const std::vector<std::string>& indexed_keys) {
+  for (const auto& dir : options.posts_dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      throw std::invalid_argument("posts directory " + dir.string() +
+                                  " does not exist or is not a directory");
+    }
+  }
+  std::vector<SourceFile> files;
+  std::set<std::string> looked_at;
+  auto look_at = [&](const fs::path& path) {
+    const auto where = locate(options.posts_dirs, path);
+    if (!where || is_hidden(where->second)) return;
+    SourceFile file = source_file(options.posts_dirs, where->first, where->second);
+    if (!looked_at.insert(file.key).second) return;
+    std::error_code ec;
+    if (is_markdown(file.path) && fs::is_regular_file(file.path, ec)) files.push_back(file);
+  };
+  for (const auto& path : options.changed_paths) look_at(path);
+  for (const auto& key : losers) look_at(key);
+  for (const auto& key : indexed_keys) {
+    if (looked_at.count(key) != 0) continue;
+    const auto where = locate(options.posts_dirs, key);
+    if (!where) continue;  // no longer below a posts directory: swept
+    SourceFile file = source_file(options.posts_dirs, where->first, where->second);
+    file.trusted = true;
+    files.push_back(file);
+  }
+  std::sort(files.begin(), files.end(), before);
   return files;
 }
 
@@ -233,7 +317,6 @@ std::string IndexReport::summary() const {
 IndexReport update_index(const IndexOptions& options, const ProgressFn& progress) {
   const auto start = std::chrono::steady_clock::now();
   IndexReport report;
-  const std::vector<SourceFile> files = scan(options.posts_dirs);
   const SynonymList synonyms = load_synonyms(options, report);
   IndexStore store(options.db_path);
   const std::optional<fs::path> live = store.live();
@@ -266,6 +349,14 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         fresh && !previous ? std::map<std::string, IndexedPost>{} : load_indexed(source);
     std::map<std::string, const IndexedPost*> indexed_by_slug;
     for (const auto& [key, post] : indexed) indexed_by_slug[post.slug] = &post;
+    std::vector<SourceFile> files;
+    if (!fresh && !options.changed_paths.empty()) {
+      std::vector<std::string> keys;
+      for (const auto& [key, post] : indexed) keys.push_back(key);
+      files = changed_files(options, split_lines(db.get_metadata(kLosersKey)), keys);
+    } else {
+      files = scan(options.posts_dirs);
+    }
 
     // Documents are written as files are read (memory stays flat on big archives). In the
     // live database, one transaction: nothing is visible to readers before the commit.
@@ -310,6 +401,10 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       const auto keep_old = [&] {
         if (old != indexed.end()) claim(old->second.slug, file.key, nullptr, old->second.docid);
       };
+      if (file.trusted) {
+        keep_old();
+        continue;
+      }
       const std::string stamp = file_stamp(file.path);
       const std::string tag = options_tag(options, file.relative_path);
       const bool same_options = old != indexed.end() && old->second.hash.rfind(tag, 0) == 0;
@@ -367,12 +462,15 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       remove_spellings(db, db.get_document(post.docid));
       db.delete_document(post.docid);
     }
+    std::string losers;
+    for (const auto& conflict : report.conflicts) losers += conflict.loser + "\n";
+    set_metadata_if_changed(db, kLosersKey, losers);
     const bool modified =
         report.added + report.changed + report.removed != 0 || report.synonyms_changed;
     const std::string last_update = previous ? previous->get_metadata("postsearch:updated")
                                              : db.get_metadata("postsearch:updated");
-    db.set_metadata("postsearch:updated",
-                    modified || last_update.empty() ? now_rfc3339() : last_update);
+    set_metadata_if_changed(db, "postsearch:updated",
+                            modified || last_update.empty() ? now_rfc3339() : last_update);
     if (fresh) {
       db.commit();
       report.posts = db.get_doccount();

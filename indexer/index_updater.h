@@ -22,6 +22,10 @@ struct IndexOptions {
   // Synonym groups (data/synonyms.txt format): nullopt uses the built-in list, an empty
   // path none at all.
   std::optional<std::filesystem::path> synonyms_file;
+  // When not empty, only these paths may have changed (added, edited or deleted; the watch
+  // mode knows): the run looks at them, not at the whole tree, and trusts every other
+  // indexed file as unchanged. Ignored by full runs.
+  std::vector<std::filesystem::path> changed_paths;
 };
 
 // A post that was not indexed because of a problem in the file.
