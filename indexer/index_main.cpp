@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
   app.add_option("--base-url", options.read.base_url, "prefix of post URLs (default: /)");
   app.add_option("--synonyms", options.synonyms_file,
                  "synonym groups, one per line (default: the built-in list; \"\" for none)");
+  app.add_option("--changed", options.changed_paths,
+                 "only this path changed (repeatable; e.g. from a git hook): the run looks at "
+                 "these and trusts every other indexed file");
   app.add_flag("--full", options.full, "re-read and rewrite every post, whatever changed");
   app.add_flag("--drafts", options.include_drafts, "index posts marked draft: true");
   app.add_flag("--quiet,-q", quiet, "print nothing but errors");

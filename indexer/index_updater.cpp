@@ -181,13 +181,27 @@ std::vector<SourceFile> changed_files(const IndexOptions& options,
   };
   for (const auto& path : options.changed_paths) look_at(path);
   for (const auto& key : losers) look_at(key);
+  // Keys were made from the posts directories as given, so a string prefix places them:
+  // cheap enough for every indexed file (no path parsing, no system call).
+  std::vector<std::string> prefixes;
+  for (const auto& dir : options.posts_dirs) {
+    std::string prefix = dir.lexically_normal().string();
+    if (prefix == ".") prefix.clear();
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    prefixes.push_back(std::move(prefix));
+  }
   for (const auto& key : indexed_keys) {
     if (looked_at.count(key) != 0) continue;
-    const auto where = locate(options.posts_dirs, key);
-    if (!where) continue;  // no longer below a posts directory: swept
-    SourceFile file = source_file(options.posts_dirs, where->first, where->second);
-    file.trusted = true;
-    files.push_back(file);
+    for (std::size_t root = 0; root < prefixes.size(); ++root) {
+      if (key.compare(0, prefixes[root].size(), prefixes[root]) != 0) continue;
+      SourceFile file;
+      file.key = key;
+      file.relative_path = key.substr(prefixes[root].size());
+      file.root = root;
+      file.trusted = true;  // never opened: needs no path
+      files.push_back(std::move(file));
+      break;
+    }  // a key below no posts directory any more is not claimed, so it is swept
   }
   std::sort(files.begin(), files.end(), before);
   return files;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 #include <xapian.h>
 
 #include "common/errors.h"
+#include "common/text.h"
 
 namespace postsearch {
 
@@ -31,12 +33,9 @@ constexpr std::uint32_t kWatchMask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOS
                                      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
                                      IN_MOVE_SELF | IN_ATTRIB | IN_ONLYDIR;
 
+// As the indexer's scan decides (by the extension, in any case).
 bool is_markdown_name(const std::string& name) {
-  const auto dot = name.rfind('.');
-  if (dot == std::string::npos) return false;
-  std::string ext = name.substr(dot);
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  const std::string ext = text::to_lower_ascii(fs::path(name).extension().string());
   return ext == ".md" || ext == ".markdown";
 }
 
@@ -64,8 +63,9 @@ std::pair<fs::path, std::string> entry_of(const fs::path& path) {
 
 }  // namespace
 
-Watcher::Watcher(IndexOptions options, WatchCallbacks callbacks, WatchTimings timings)
-    : options_(std::move(options)), callbacks_(std::move(callbacks)), timings_(timings) {
+Watcher::Watcher(IndexOptions options, WatchCallbacks callbacks, WatchSettings settings)
+    : options_(std::move(options)), callbacks_(std::move(callbacks)), settings_(settings) {
+  full_pending_ = options_.full;
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) {
     throw std::system_error(errno, std::generic_category(), "cannot watch files (inotify)");
@@ -143,13 +143,17 @@ int Watcher::add_tree(const fs::path& dir, bool new_walk) {
     dir_paths_.insert(current);
     WatchInfo& info = watches_[wd];
     info.tree = true;
-    if (info.visited == walk_generation_) continue;
+    if (info.visited == walk_generation_) {  // reached twice: a folder with two paths
+      aliased_ = true;
+      continue;
+    }
     info.visited = walk_generation_;
     std::error_code ec;
     for (fs::directory_iterator it(current, ec), end; !ec && it != end; it.increment(ec)) {
       const std::string name = it->path().filename().string();
       if (name.empty() || name[0] == '.') continue;
       std::error_code type_ec;
+      if (it->is_symlink(type_ec)) aliased_ = true;  // its target changes out of sight
       if (it->is_directory(type_ec)) stack.push_back(it->path());
     }
   }
@@ -162,6 +166,8 @@ void Watcher::resync() {
   ++resync_generation_;
   ++walk_generation_;
   resync_needed_ = false;
+  doubt_ = true;  // whatever changed meanwhile, the next run scans everything
+  aliased_ = false;
   watch_limit_hit_ = false;
   dir_paths_.clear();
   for (auto& [wd, info] : watches_) {
@@ -176,7 +182,7 @@ void Watcher::resync() {
       } else {
         notice("posts directory " + root.path.string() +
                " is gone: its posts leave the index until it is back (looked for every " +
-               seconds_text(timings_.missing_poll) + ")");
+               seconds_text(settings_.missing_poll) + ")");
       }
     }
     root.present = present;
@@ -200,19 +206,33 @@ void Watcher::resync() {
   }
   first_resync_ = false;
   const auto now = Clock::now();
-  if (any_root_missing() && next_missing_poll_ < now) next_missing_poll_ = now + timings_.missing_poll;
+  if (any_root_missing() && next_missing_poll_ < now) next_missing_poll_ = now + settings_.missing_poll;
   if (watch_limit_hit_) {
-    next_fallback_poll_ = now + timings_.fallback_poll;
+    next_fallback_poll_ = now + settings_.fallback_poll;
     if (!watch_limit_reported_) {
       error("cannot watch every folder: the inotify watch limit (fs.inotify.max_user_watches) "
             "is reached; the posts are also checked every " +
-            seconds_text(timings_.fallback_poll));
+            seconds_text(settings_.fallback_poll));
       watch_limit_reported_ = true;
     }
   }
 }
 
 void Watcher::note_event() {
+  doubt_ = true;
+  mark_batch();
+}
+
+void Watcher::note_change(const fs::path& path) {
+  if (changed_.size() < settings_.max_changed_paths) {
+    changed_.insert(path);
+  } else {
+    doubt_ = true;
+  }
+  mark_batch();
+}
+
+void Watcher::mark_batch() {
   const auto now = Clock::now();
   if (!pending_) {
     pending_ = true;
@@ -223,6 +243,7 @@ void Watcher::note_event() {
 
 void Watcher::handle_event(int wd, std::uint32_t mask, const std::string& name) {
   if (mask & IN_Q_OVERFLOW) {  // events were lost: look at everything again
+    notice("too many changes at once for inotify's queue: checking every post");
     resync_needed_ = true;
     note_event();
     return;
@@ -262,17 +283,26 @@ void Watcher::handle_event(int wd, std::uint32_t mask, const std::string& name) 
   if (mask & IN_ISDIR) {
     if (mask & (IN_CREATE | IN_MOVED_TO)) add_tree(path, true);  // files may be in it already
     if (mask & IN_MOVED_FROM) resync_needed_ = true;  // moved away, or renamed (stale paths)
+    if (mask & IN_DELETE) dir_paths_.erase(path);
     note_event();
     return;
   }
   if (is_markdown_name(name)) {
-    note_event();
+    struct stat st {};
+    if ((mask & (IN_CREATE | IN_MOVED_TO)) && ::lstat(path.c_str(), &st) == 0 &&
+        S_ISLNK(st.st_mode)) {
+      aliased_ = true;  // a symlinked post: its target may change without an event here
+      note_event();
+    } else {
+      note_change(path);
+    }
     return;
   }
   // Other files are not posts, but a symlink to a folder is scanned as a folder.
   if (mask & (IN_CREATE | IN_MOVED_TO)) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      aliased_ = true;
       if (is_dir(path)) add_tree(path, true);
       note_event();
     }
@@ -284,7 +314,8 @@ void Watcher::handle_event(int wd, std::uint32_t mask, const std::string& name) 
 
 void Watcher::read_events() {
   alignas(struct inotify_event) char buffer[64 * 1024];
-  for (;;) {
+  // At most 1 MiB of events per wake-up, so a flood cannot hold a due batch back.
+  for (int reads = 0; reads < 16; ++reads) {
     const ssize_t length = ::read(inotify_fd_, buffer, sizeof buffer);
     if (length < 0) {
       if (errno == EINTR) continue;
@@ -308,10 +339,11 @@ void Watcher::read_events() {
 }
 
 void Watcher::failed(const std::string& what) {
-  retry_delay_ = retry_delay_.count() == 0 ? timings_.retry_min
-                                           : std::min(retry_delay_ * 2, timings_.retry_max);
+  retry_delay_ = retry_delay_.count() == 0 ? settings_.retry_min
+                                           : std::min(retry_delay_ * 2, settings_.retry_max);
   retry_pending_ = true;
   retry_at_ = Clock::now() + retry_delay_;
+  doubt_ = true;  // the retry scans everything
   error(what + " (retrying in " + seconds_text(retry_delay_) + " or at the next change)");
 }
 
@@ -325,11 +357,26 @@ void Watcher::run_update(bool first, bool periodic) {
   if (resync_needed_ || presence_changed) resync();
 
   IndexOptions options = options_;
-  if (!first) options.full = false;
+  options.full = full_pending_;  // --full: the first run that succeeds
+  options.changed_paths.clear();
   options.posts_dirs.clear();
   for (const Root& root : roots_) {
     if (root.present) options.posts_dirs.push_back(root.path);  // a missing one: no posts
   }
+  // Only the files the events named, when they are all there is to it.
+  bool precise = settings_.tell_changed_paths && !first && !periodic && !doubt_ && !aliased_ &&
+                 !changed_.empty();
+  for (const fs::path& path : changed_) {
+    if (!precise) break;
+    struct stat st {};
+    // A symlink or a hard link: the same post may be under another name, out of sight.
+    if (::lstat(path.c_str(), &st) == 0 && (S_ISLNK(st.st_mode) || st.st_nlink > 1)) {
+      precise = false;
+    }
+  }
+  if (precise) options.changed_paths.assign(changed_.begin(), changed_.end());
+  changed_.clear();
+  doubt_ = false;
 
   struct Updating {
     std::atomic<bool>& flag;
@@ -337,6 +384,7 @@ void Watcher::run_update(bool first, bool periodic) {
     ~Updating() { flag = false; }
   };
   std::optional<IndexReport> report;
+  if (callbacks_.before_update) callbacks_.before_update(options);
   try {
     Updating updating(updating_);
     report = update_index(options, callbacks_.progress);
@@ -352,8 +400,9 @@ void Watcher::run_update(bool first, bool periodic) {
   }
   if (!report) return;
   retry_delay_ = std::chrono::milliseconds(0);
-  const bool modified = report->added + report->changed + report->removed != 0 ||
-                        report->synonyms_changed || !report->skipped.empty();
+  full_pending_ = false;
+  const bool modified =
+      report->added + report->changed + report->removed != 0 || report->synonyms_changed;
   if ((!periodic || modified) && callbacks_.on_batch) callbacks_.on_batch(*report);
 }
 
@@ -376,7 +425,7 @@ void Watcher::run() {
     const auto now = Clock::now();
     std::optional<Clock::time_point> wake;
     auto wake_by = [&](Clock::time_point t) { wake = wake ? std::min(*wake, t) : t; };
-    if (pending_) wake_by(std::min(last_event_ + timings_.quiet, first_event_ + timings_.max_delay));
+    if (pending_) wake_by(std::min(last_event_ + settings_.quiet, first_event_ + settings_.max_delay));
     if (retry_pending_) wake_by(retry_at_);
     if (any_root_missing()) wake_by(next_missing_poll_);
     if (watch_limit_hit_) wake_by(next_fallback_poll_);
@@ -396,7 +445,7 @@ void Watcher::run() {
 
     const auto after = Clock::now();
     if (any_root_missing() && after >= next_missing_poll_) {
-      next_missing_poll_ = after + timings_.missing_poll;
+      next_missing_poll_ = after + settings_.missing_poll;
       const bool back = std::any_of(roots_.begin(), roots_.end(), [](const Root& r) {
         return !r.present && is_dir(r.path);
       });
@@ -407,11 +456,11 @@ void Watcher::run() {
     }
     bool periodic = false;
     if (watch_limit_hit_ && after >= next_fallback_poll_) {
-      next_fallback_poll_ = after + timings_.fallback_poll;
+      next_fallback_poll_ = after + settings_.fallback_poll;
       periodic = true;
     }
     const bool batch_due =
-        pending_ && after >= std::min(last_event_ + timings_.quiet, first_event_ + timings_.max_delay);
+        pending_ && after >= std::min(last_event_ + settings_.quiet, first_event_ + settings_.max_delay);
     const bool retry_due = retry_pending_ && after >= retry_at_;
     if (batch_due || retry_due || periodic) run_update(false, periodic && !batch_due && !retry_due);
   }

@@ -1,14 +1,18 @@
 // `postsearch-index --watch` (SPEC §2): keeps the index in line with the posts directories
 // as files are saved, renamed or deleted, using Linux inotify.
 //
-// Events only decide WHEN to update: each update is a whole update_index() run (a full,
-// correct diff of disk against the index), so a misread or lost event costs at most an
-// extra no-change run, never a wrong index. Bursts of events (an editor's save-rename
-// dance, a `git pull` of fifty files) are batched into one run and so one commit.
+// Events decide WHEN to update; bursts of them (an editor's save-rename dance, a `git pull`
+// of fifty files) are batched into one update_index() run and so one commit. A batch made
+// only of plain saves, renames and deletions of Markdown files tells the run those paths
+// (IndexOptions::changed_paths), so it looks at nothing else; anything less certain (a
+// folder created, moved or deleted, lost events, a posts directory gone or back, symlinks
+// or hard links among the posts, a failed run) makes it a full scan, which is a complete
+// diff of disk against the index whatever the events said.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -21,7 +25,7 @@
 
 namespace postsearch {
 
-struct WatchTimings {
+struct WatchSettings {
   // A batch runs once no event has come for `quiet`, and never later than `max_delay`
   // after its first event.
   std::chrono::milliseconds quiet{150};
@@ -33,6 +37,10 @@ struct WatchTimings {
   std::chrono::milliseconds retry_max{30000};
   // When not every directory could be watched (fs.inotify.max_user_watches): a check this often.
   std::chrono::milliseconds fallback_poll{5000};
+  // Tell a batch of plain file changes which paths changed (else every batch is a full scan).
+  bool tell_changed_paths = true;
+  // More changed paths than this in one batch: a full scan instead.
+  std::size_t max_changed_paths = 1000;
 };
 
 // Called on the thread that runs the watcher. Each may be empty.
@@ -45,19 +53,22 @@ struct WatchCallbacks {
   // One line, for information: a posts directory went away or came back, what is watched.
   std::function<void(const std::string&)> on_notice;
   ProgressFn progress;  // passed to update_index
+  // Just before each update_index() call, with the options it is given (changed_paths set
+  // for a batch of plain file changes, empty for a full scan).
+  std::function<void(const IndexOptions&)> before_update;
 };
 
 // Not copyable. run() on one thread; stop() from any thread or a signal handler.
 class Watcher {
  public:
   // Throws std::system_error when inotify is not available (or its instance limit is reached).
-  Watcher(IndexOptions options, WatchCallbacks callbacks, WatchTimings timings = {});
+  Watcher(IndexOptions options, WatchCallbacks callbacks, WatchSettings settings = {});
   ~Watcher();
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;
 
   // Watches the posts directories (recursively, following directory symlinks as the
-  // indexer does, skipping hidden folders), runs one update (with options.full if set),
+  // indexer does, skipping hidden folders), runs one update (options.full applies to it),
   // then one update per batch of events, until stop(). Returns after the update in progress,
   // if any, has finished; a batch still gathering events is dropped (the next start's first
   // update applies it).
@@ -67,7 +78,8 @@ class Watcher {
   // file). After that, nothing stops the watch: a failed update (IndexWriteError, a posts
   // directory removed mid-run, ...) is reported through on_error and retried; a posts
   // directory that disappears is indexed as empty (its posts leave the index) and watched
-  // for again until it comes back.
+  // for again until it comes back. The synonyms file, if one is given, is watched too.
+  // Throws std::system_error if inotify itself fails.
   void run();
 
   // Ends run() at its next wake-up (at once when it is waiting for events). Async-signal-safe;
@@ -100,7 +112,9 @@ class Watcher {
   int add_watch(const std::filesystem::path& dir);
   void read_events();
   void handle_event(int wd, std::uint32_t mask, const std::string& name);
-  void note_event();
+  void note_event();                                // something happened: a full scan
+  void note_change(const std::filesystem::path& path);  // this Markdown file changed
+  void mark_batch();
   void run_update(bool first, bool periodic);
   void failed(const std::string& what);
   bool any_root_missing() const;
@@ -109,7 +123,7 @@ class Watcher {
 
   IndexOptions options_;
   WatchCallbacks callbacks_;
-  WatchTimings timings_;
+  WatchSettings settings_;
   int inotify_fd_ = -1;
   int stop_fd_ = -1;
   std::atomic<bool> updating_{false};
@@ -123,10 +137,14 @@ class Watcher {
   unsigned resync_generation_ = 0;
   bool resync_needed_ = false;
   bool first_resync_ = true;
+  bool full_pending_ = false;  // options.full, until a run has succeeded
   bool watch_limit_hit_ = false;
   bool watch_limit_reported_ = false;
 
   bool pending_ = false;  // events are waiting for their batch
+  bool doubt_ = false;    // the pending batch needs a full scan
+  bool aliased_ = false;  // symlinks among the posts or overlapping posts directories
+  std::set<std::filesystem::path> changed_;  // the pending batch's Markdown files
   Clock::time_point first_event_{};
   Clock::time_point last_event_{};
   bool retry_pending_ = false;
