@@ -67,6 +67,21 @@ IndexStore::IndexStore(fs::path dir) : dir_(std::move(dir)) {
     fail("the index at " + dir_.string() +
          " is being updated by another postsearch-index; try again when it has finished");
   }
+  remove_leftovers();
+}
+
+void IndexStore::remove_leftovers() {
+  // Holding the lock, nothing but a killed run can have left a build, or a generation newer
+  // than the live one (killed while compacting it): neither was ever visible.
+  const std::optional<fs::path> current = live();
+  const unsigned long live_number =
+      current ? generation_number(current->filename().string()) : 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    const bool building = name.size() > 6 && name.compare(name.size() - 6, 6, kBuilding) == 0;
+    if (building || generation_number(name) > live_number) fs::remove_all(entry.path(), ec);
+  }
 }
 
 IndexStore::~IndexStore() {
@@ -88,13 +103,7 @@ std::optional<fs::path> IndexStore::live() const {
 fs::path IndexStore::begin_generation() {
   unsigned long highest = 0;
   for (const auto& entry : fs::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > 6 && name.compare(name.size() - 6, 6, kBuilding) == 0) {
-      std::error_code ec;
-      fs::remove_all(entry.path(), ec);  // a build a killed run left behind
-      continue;
-    }
-    highest = std::max(highest, generation_number(name));
+    highest = std::max(highest, generation_number(entry.path().filename().string()));
   }
   return dir_ / (generation_name(highest + 1) + kBuilding);
 }

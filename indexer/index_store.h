@@ -16,8 +16,9 @@ namespace postsearch {
 
 class IndexStore {
  public:
-  // Creates DIR if needed and takes the writer lock. Throws IndexWriteError when another
-  // indexer holds it, or when DIR holds something that is not a postsearch index.
+  // Creates DIR if needed, takes the writer lock and removes what killed runs left behind.
+  // Throws IndexWriteError when another indexer holds the lock, or when DIR holds something
+  // that is not a postsearch index.
   explicit IndexStore(std::filesystem::path dir);
   ~IndexStore();
   IndexStore(const IndexStore&) = delete;
@@ -26,7 +27,7 @@ class IndexStore {
   // The live generation's directory, or nullopt for a new index.
   std::optional<std::filesystem::path> live() const;
 
-  // An empty directory path for a new generation (removes leftovers of killed builds).
+  // An empty directory path for a new generation.
   std::filesystem::path begin_generation();
 
   // Compacts the committed database at `built` into its final place, points the stub at it
@@ -35,6 +36,8 @@ class IndexStore {
   void publish(const std::filesystem::path& built);
 
  private:
+  void remove_leftovers();
+
   std::filesystem::path dir_;
   int lock_fd_ = -1;
 };

@@ -12,3 +12,8 @@ target_link_libraries(http_server_tests PRIVATE postsearch_http)
 postsearch_test(e2e_tests test_e2e_server.cpp)
 target_link_libraries(e2e_tests PRIVATE postsearch_http)
 add_dependencies(e2e_tests postsearch-server)
+
+# Issue 4: many keep-alive clients against the real server while the index changes every second.
+postsearch_test(live_load_tests test_live_load.cpp)
+target_link_libraries(live_load_tests PRIVATE postsearch_http)
+add_dependencies(live_load_tests postsearch-server postsearch-index)

@@ -297,10 +297,17 @@ TEST_CASE("a full run builds a new generation and swaps it in", "[indexer]") {
   f.run();
   CHECK(stub() == "gen-000003");
   CHECK(!fs::exists(f.options.db_path / "gen-000001"));  // two swaps old: removed
-  // Leftovers of a killed full build are cleared by the next one.
+  // Leftovers of a killed full build (a build, a half-compacted generation) are cleared by
+  // the next run of any kind.
   fs::create_directories(f.options.db_path / "gen-000009.build");
+  fs::create_directories(f.options.db_path / "gen-000008");
+  f.options.full = false;
   f.run();
   CHECK(!fs::exists(f.options.db_path / "gen-000009.build"));
+  CHECK(!fs::exists(f.options.db_path / "gen-000008"));
+  CHECK(fs::exists(f.options.db_path / "gen-000002"));  // the previous generation stays
+  f.options.full = true;
+  f.run();
   CHECK(stub() == "gen-000004");
 
   // Incremental runs write into the live generation; options that change documents
