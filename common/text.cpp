@@ -56,13 +56,9 @@ std::size_t line_at(std::string_view s, std::size_t offset) {
 namespace {
 
 bool is_anchor_char(unsigned ch) {
+  if (is_letter(ch)) return true;
   using namespace Xapian::Unicode;
   switch (get_category(ch)) {
-    case UPPERCASE_LETTER:
-    case LOWERCASE_LETTER:
-    case TITLECASE_LETTER:
-    case MODIFIER_LETTER:
-    case OTHER_LETTER:
     case NON_SPACING_MARK:
     case ENCLOSING_MARK:
     case COMBINING_SPACING_MARK:
