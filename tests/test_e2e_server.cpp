@@ -21,9 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "child_process.h"
 #include "server_test_support.h"
-
-extern char** environ;
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -35,79 +34,32 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-const std::string kServerBinary = std::string(POSTSEARCH_BINARY_DIR) + "/server/postsearch-server";
-
-// A running postsearch-server child process; killed (SIGKILL) on destruction if still alive.
+// A running postsearch-server child with its stdout piped (for the startup line); killed
+// (SIGKILL) on destruction if still alive.
 class ServerProcess {
  public:
-  explicit ServerProcess(std::vector<std::string> args) {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-    args.insert(args.begin(), kServerBinary);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, kServerBinary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    stdout_fd_ = fds[0];
-    REQUIRE(rc == 0);
-  }
-
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (stdout_fd_ >= 0) ::close(stdout_fd_);
-  }
-
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
+  explicit ServerProcess(std::vector<std::string> args)
+      : child_(postsearch::testing::server_binary(), std::move(args), piped_stdout()) {}
 
   // The first stdout line, read within `timeout` (empty on timeout or EOF).
-  std::string first_line(std::chrono::milliseconds timeout = 10s) {
-    std::string line;
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      pollfd p{stdout_fd_, POLLIN, 0};
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (::poll(&p, 1, static_cast<int>(std::max<long long>(left, 1))) <= 0) continue;
-      char c = 0;
-      if (::read(stdout_fd_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line += c;
-    }
-    return line;
-  }
+  std::string first_line(std::chrono::milliseconds timeout = 10s) { return child_.first_line(timeout); }
 
   // Sends `signal` and waits up to `timeout` for the exit status (nullopt if still running).
   std::optional<int> signal_and_wait(int signal, std::chrono::milliseconds timeout) {
-    ::kill(pid_, signal);
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (Clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(10ms);
-    }
+    return child_.kill_and_wait(signal, timeout);
   }
 
   // Waits for the child to exit by itself.
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return signal_and_wait(0, timeout); }
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return child_.wait_exit(timeout); }
 
  private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
+  static postsearch::testing::ChildProcess::Output piped_stdout() {
+    postsearch::testing::ChildProcess::Output output;
+    output.stdout_pipe = true;
+    return output;
+  }
+
+  postsearch::testing::ChildProcess child_;
 };
 
 std::uint16_t port_from(const std::string& line) {
