@@ -170,6 +170,21 @@ std::size_t xapian_errors(const fs::path& db, std::string& report) {
   return errors;
 }
 
+// Xapian's own check finds no error, and the recorded cards are all there, unchanged.
+void check_clean_with_cards(const fs::path& db, postsearch::Searcher& searcher,
+                            const Committed& committed) {
+  std::string report;
+  const std::size_t errors = xapian_errors(db, report);
+  INFO("xapian check: " << report);
+  CHECK(errors == 0);
+  for (std::size_t i = 0; i < committed.slugs.size(); ++i) {
+    INFO("post " << committed.slugs[i]);
+    const auto card = searcher.find_post(committed.slugs[i]);
+    REQUIRE(card.has_value());
+    CHECK(postsearch::card_to_json(*card, false) == committed.cards[i]);
+  }
+}
+
 // Checks that the index at `db` is exactly `committed`.
 void check_is_committed(const fs::path& db, postsearch::Searcher& searcher,
                         const Committed& committed) {
@@ -181,16 +196,7 @@ void check_is_committed(const fs::path& db, postsearch::Searcher& searcher,
     CHECK(readonly.get_revision() == committed.revision);
     CHECK(readonly.get_doccount() == committed.posts);
   }
-  std::string report;
-  const std::size_t errors = xapian_errors(db, report);
-  INFO("xapian check: " << report);
-  CHECK(errors == 0);
-  for (std::size_t i = 0; i < committed.slugs.size(); ++i) {
-    INFO("post " << committed.slugs[i]);
-    const auto card = searcher.find_post(committed.slugs[i]);
-    REQUIRE(card.has_value());
-    CHECK(postsearch::card_to_json(*card, false) == committed.cards[i]);
-  }
+  check_clean_with_cards(db, searcher, committed);
   for (std::size_t i = 0; i < committed.queries.size(); ++i) {
     INFO("query " << committed.queries[i]);
     CHECK(search_json(searcher, committed.queries[i]) == committed.answers[i]);
@@ -525,16 +531,7 @@ TEST_CASE("crash safety: postsearch-index killed at random points over MDN leave
       Xapian::Database readonly(db.string());
       CHECK(readonly.get_doccount() == kMdnPosts);
     }
-    std::string report;
-    const std::size_t errors = xapian_errors(db, report);
-    INFO("xapian check: " << report);
-    CHECK(errors == 0);
-    for (std::size_t i = 0; i < committed.slugs.size(); ++i) {
-      INFO("post " << committed.slugs[i]);
-      const auto card = searcher.find_post(committed.slugs[i]);
-      REQUIRE(card.has_value());
-      CHECK(postsearch::card_to_json(*card, false) == committed.cards[i]);
-    }
+    check_clean_with_cards(db, searcher, committed);
     // Posts of web/, whose runs were killed, are there (slugs from their front matter).
     for (const char* relative : {"web/api/ui_events/keyboard_event_key_values/index.md", "web/index.md"}) {
       const std::string text = postsearch::testing::read_text_file(corpus / relative);
