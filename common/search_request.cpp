@@ -1,5 +1,6 @@
 #include "common/search_request.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/dates.h"
@@ -44,19 +45,42 @@ int parse_limit_param(const std::multimap<std::string, std::string>& params, int
   return limit == nullptr ? fallback : integer("limit", *limit);
 }
 
-void validate(const SearchRequest& r) {
-  if (r.query.size() > kMaxQueryBytes) {
-    bad("query is " + std::to_string(r.query.size()) + " bytes long; the limit is " +
-        std::to_string(kMaxQueryBytes));
+int count_query_words(std::string_view query) {
+  int words = 0;
+  bool in_word = false;
+  for (char c : query) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool word_char = u >= 0x80 || (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') ||
+                           (u >= 'A' && u <= 'Z');
+    if (word_char && !in_word) ++words;
+    in_word = word_char;
   }
-  if (text::find_invalid_utf8(r.query)) bad("query is not valid UTF-8");
+  return words;
+}
+
+void validate_query(std::string_view query, const RequestLimits& limits) {
+  if (query.size() > limits.max_query_bytes) {
+    bad("query is " + std::to_string(query.size()) + " bytes long; the limit is " +
+        std::to_string(limits.max_query_bytes));
+  }
+  if (text::find_invalid_utf8(query)) bad("query is not valid UTF-8");
+  if (query.find('\0') != std::string_view::npos) bad("query contains a NUL character");
+  const int words = count_query_words(query);
+  if (words > limits.max_query_words) {
+    bad("query has " + std::to_string(words) + " words; the limit is " +
+        std::to_string(limits.max_query_words));
+  }
+}
+
+void validate(const SearchRequest& r, const RequestLimits& limits) {
+  validate_query(r.query, limits);
   if (r.page < 1) bad("parameter 'page' must be 1 or more");
-  if (r.per_page < 1 || r.per_page > kMaxPerPage) {
-    bad("parameter 'per_page' must be between 1 and " + std::to_string(kMaxPerPage));
+  if (r.per_page < 1 || r.per_page > limits.max_per_page) {
+    bad("parameter 'per_page' must be between 1 and " + std::to_string(limits.max_per_page));
   }
-  if (static_cast<long long>(r.page) * r.per_page > kMaxResultDepth) {
+  if (static_cast<long long>(r.page) * r.per_page > limits.max_result_depth) {
     bad("page " + std::to_string(r.page) + " is too deep: only the first " +
-        std::to_string(kMaxResultDepth) + " results can be paged through");
+        std::to_string(limits.max_result_depth) + " results can be paged through");
   }
   for (const auto& tag : r.tags) {
     if (text::find_invalid_utf8(tag)) bad("parameter 'tag' is not valid UTF-8");
@@ -66,8 +90,10 @@ void validate(const SearchRequest& r) {
   }
 }
 
-SearchRequest parse_search_params(const std::multimap<std::string, std::string>& params) {
+SearchRequest parse_search_params(const std::multimap<std::string, std::string>& params,
+                                  const RequestLimits& limits) {
   SearchRequest r;
+  r.per_page = std::min(r.per_page, limits.max_per_page);  // a default within the limit
   if (auto q = single(params, "q")) r.query = *q;
   if (auto page = single(params, "page")) r.page = integer("page", *page);
   if (auto per_page = single(params, "per_page")) r.per_page = integer("per_page", *per_page);
@@ -96,7 +122,7 @@ SearchRequest parse_search_params(const std::multimap<std::string, std::string>&
     }
   }
   if (auto partial = single(params, "partial")) r.partial = *partial != "0" && *partial != "false";
-  validate(r);
+  validate(r, limits);
   return r;
 }
 

@@ -191,10 +191,14 @@ std::string last_word(const std::string& query) {
 
 class Searcher::Impl {
  public:
-  explicit Impl(std::filesystem::path path) : path_(std::move(path)), stemmer_("english") {
+  Impl(std::filesystem::path path, SearcherOptions options)
+      : path_(std::move(path)), options_(options), stemmer_("english") {
     for (const char* word : kStopWords) stopper_.add(word);
     parser_.set_stemmer(stemmer_);
     parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    parser_.set_max_expansion(kMaxWildcardTerms, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                              Xapian::QueryParser::FLAG_WILDCARD |
+                                  Xapian::QueryParser::FLAG_PARTIAL);
     parser_.add_prefix("title", std::string(schema::kTitle));
     parser_.add_prefix("author", std::string(schema::kAuthor));
     parser_.add_prefix("heading", std::string(schema::kHeading));
@@ -219,19 +223,32 @@ class Searcher::Impl {
       } catch (const Xapian::DatabaseModifiedError&) {
         open_ = false;
         if (attempt >= 1) throw IndexUnavailable("the index changed during the search; retry");
-      } catch (const Xapian::DatabaseOpeningError& e) {
+      } catch (const Xapian::DatabaseNotFoundError&) {
         open_ = false;
         throw IndexUnavailable("the search index is not available (run postsearch-index first)");
+      } catch (const Xapian::DatabaseOpeningError& e) {
+        // Unreadable, a damaged stub or version file, a stub naming a missing generation.
+        open_ = false;
+        throw IndexUnavailable("the search index cannot be opened: " + e.get_msg());
       } catch (const Xapian::DatabaseError& e) {
         open_ = false;
         if (attempt >= 1) throw IndexUnavailable("cannot read the index: " + e.get_msg());
+      } catch (const Xapian::SerialisationError& e) {
+        // Damaged bytes where Xapian expected an encoded value: the index, not the request.
+        open_ = false;
+        throw IndexUnavailable("cannot read the index: " + e.get_msg());
+      } catch (const nlohmann::json::exception&) {
+        // Every JSON parsed here is a document's stored card: a damaged index.
+        open_ = false;
+        throw IndexUnavailable("cannot read the index: a stored document is damaged");
       }
     }
   }
 
   SearchResponse search(const SearchRequest& request) {
-    validate(request);
+    validate(request, options_.limits);
     const auto start = Clock::now();
+    start_budget(start);
     SearchResponse response = with_database([&](Xapian::Database& db) {
       return run_search(db, request);
     });
@@ -261,7 +278,8 @@ class Searcher::Impl {
     titles.per_page = limit;
     titles.facets = false;
     titles.snippets = false;
-    validate(titles);
+    validate(titles, options_.limits);
+    start_budget(Clock::now());
     return with_database([&](Xapian::Database& db) {
       SuggestResponse response;
       response.query = query;
@@ -356,7 +374,10 @@ class Searcher::Impl {
         if (term.rfind(schema::kTag, 0) != 0 || std::isupper(static_cast<unsigned char>(term[1]))) {
           continue;
         }
-        Xapian::Query shared_tag(new Xapian::FixedWeightPostingSource(kSharedTagWeight));
+        // release(): the query owns the source (Xapian 1.4 does not take a raw pointer's
+        // ownership otherwise, and every related() call leaked one per shared tag).
+        Xapian::Query shared_tag(
+            (new Xapian::FixedWeightPostingSource(kSharedTagWeight))->release());
         words.emplace_back(Xapian::Query::OP_FILTER, shared_tag, Xapian::Query(term));
       }
       Xapian::Query like(Xapian::Query::OP_OR, words.begin(), words.end());
@@ -391,6 +412,12 @@ class Searcher::Impl {
     const std::string stub = stub_identity();
     if (!open_ || stub != stub_) {
       db_ = Xapian::Database(path_.string());
+      // An empty stub file opens as a database of no shards, which searches fail on with a
+      // confusing error: it is a damaged index (only such a database has no UUID).
+      if (db_.get_uuid().empty()) {
+        open_ = false;
+        throw IndexUnavailable("the search index cannot be opened: its stub XAPIANDB names no database");
+      }
       stub_ = stub;
       open_ = true;
     } else {
@@ -398,13 +425,15 @@ class Searcher::Impl {
     }
   }
 
-  // Inode and modification time of DIR/XAPIANDB (empty without one): the swap renames a new
-  // stub over it, which changes both.
+  // Inode, modification and change times of DIR/XAPIANDB (empty without one): the swap
+  // renames a new stub over it, which changes them; so does any edit or chmod of the stub,
+  // after which the index is opened afresh (and found unreadable, if it is).
   std::string stub_identity() const {
     struct stat st {};
     if (::stat((path_ / "XAPIANDB").c_str(), &st) != 0) return "";
     return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec);
+           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
+           std::to_string(st.st_ctim.tv_nsec);
   }
 
   bool has_synonyms(const std::string& word) {
@@ -534,6 +563,10 @@ class Searcher::Impl {
       enquire.set_sort_by_relevance_then_key(&sorter_, false);
     }
     if (r.facets) enquire.add_matchspy(spy.get());
+    if (options_.time_limit.count() > 0) {
+      const auto left = std::chrono::duration<double>(deadline_ - Clock::now()).count();
+      enquire.set_time_limit(std::max(left, 0.001));
+    }
     mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
                             static_cast<Xapian::doccount>(r.per_page),
                             r.facets ? db.get_doccount() : 0);
@@ -560,6 +593,7 @@ class Searcher::Impl {
             ? std::string()
             : spelling_correction(db, r.query, r.partial);
     auto try_query = [&](const std::string& text, Xapian::Query::op op) {
+      if (out_of_time()) return false;
       Xapian::MSet candidate;
       std::unique_ptr<FacetSpy> candidate_spy;
       Xapian::Query q = match(db, text, op, r, candidate, candidate_spy);
@@ -623,7 +657,14 @@ class Searcher::Impl {
   // A correction is offered beside results when there are fewer hits than this.
   static constexpr Xapian::doccount kSuggestBelow = 3;
 
+  void start_budget(Clock::time_point start) { deadline_ = start + options_.time_limit; }
+  bool out_of_time() const {
+    return options_.time_limit.count() > 0 && Clock::now() >= deadline_;
+  }
+
   std::filesystem::path path_;
+  SearcherOptions options_;
+  Clock::time_point deadline_{};  // of the search in progress (start_budget)
   Xapian::Database db_;
   std::string stub_;  // stub_identity() when db_ was opened
   bool open_ = false;
@@ -634,8 +675,8 @@ class Searcher::Impl {
 };
 
 
-Searcher::Searcher(std::filesystem::path db_path)
-    : impl_(std::make_unique<Impl>(std::move(db_path))) {}
+Searcher::Searcher(std::filesystem::path db_path, SearcherOptions options)
+    : impl_(std::make_unique<Impl>(std::move(db_path), options)) {}
 Searcher::~Searcher() = default;
 
 SearchResponse Searcher::search(const SearchRequest& request) { return impl_->search(request); }

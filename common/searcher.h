@@ -6,6 +6,7 @@
 // revision of the index, so a running server sees the indexer's commits without a restart.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -58,11 +59,22 @@ nlohmann::ordered_json related_to_json(const RelatedResponse& response);
 
 inline constexpr int kMaxSuggestions = 20;
 inline constexpr int kMaxRelated = 50;
+// A wildcard ("sync*") or search-as-you-type prefix stands for at most this many words,
+// the most frequent ones: "a*" on a large archive would otherwise OR thousands of terms.
+inline constexpr unsigned kMaxWildcardTerms = 256;
+
+struct SearcherOptions {
+  RequestLimits limits;
+  // The time budget of one search. Xapian stops counting matches for the total and the
+  // facets when it runs out (the top hits are still exact; the total becomes an estimate),
+  // and no fallback pass (spelling correction, any-word) starts after it. 0: no budget.
+  std::chrono::milliseconds time_limit{500};
+};
 
 class Searcher {
  public:
   // Opens lazily: a missing index is reported by the calls, not here.
-  explicit Searcher(std::filesystem::path db_path);
+  explicit Searcher(std::filesystem::path db_path, SearcherOptions options = {});
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;

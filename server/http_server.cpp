@@ -50,13 +50,16 @@ constexpr std::size_t kMaxLoggedTarget = 512;
 // The Searcher of the current worker thread (SPEC: one per thread, never shared).
 struct WorkerSlot {
   const std::filesystem::path* db_path = nullptr;
+  SearcherOptions options;
   std::unique_ptr<Searcher> searcher;
 };
 thread_local WorkerSlot* t_worker = nullptr;
 
 Searcher& worker_searcher() {
   if (t_worker == nullptr) throw std::logic_error("request handled outside a worker thread");
-  if (!t_worker->searcher) t_worker->searcher = std::make_unique<Searcher>(*t_worker->db_path);
+  if (!t_worker->searcher) {
+    t_worker->searcher = std::make_unique<Searcher>(*t_worker->db_path, t_worker->options);
+  }
   return *t_worker->searcher;
 }
 
@@ -118,7 +121,8 @@ struct ServerCore {
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
   void begin_shutdown();
-  void add_session(const std::shared_ptr<Session>& session);
+  // Registers a connection; false when max_connections are already open.
+  bool add_session(const std::shared_ptr<Session>& session);
   void remove_session(const Session* session);
   void log_access(std::string_view line);
   void log_error(std::string_view line);
@@ -138,6 +142,19 @@ class Session : public std::enable_shared_from_this<Session> {
                   beast::bind_front_handler(&Session::do_read, shared_from_this()));
   }
 
+  // Answers a connection over the max_connections limit with a 503 and closes it.
+  void reject() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      HttpResponse res = self->server_.router.error_response(
+          http::status::service_unavailable, "too_many_connections",
+          "the server has too many open connections; retry shortly");
+      res.set(http::field::retry_after, "1");
+      self->log_method_ = "-";
+      self->log_target_ = "-";
+      self->write(std::move(res), /*linger=*/true);
+    });
+  }
+
   // Called when the server stops: a connection waiting for its next request is closed; one
   // with a request in flight finishes it (the response says `Connection: close`).
   void shutdown() {
@@ -150,8 +167,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read() {
     if (server_.stopping && buffer_.size() == 0) return close();
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(kHeaderLimit));
-    parser_->body_limit(kBodyLimit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
+    parser_->body_limit(server_.config.max_body_bytes);
     header_bytes_ = 0;
     if (buffer_.size() > 0) return read_request();  // a pipelined request is already here
     // Wait for the first byte with the idle timeout, then give the whole request the
@@ -185,13 +202,15 @@ class Session : public std::enable_shared_from_this<Session> {
       header_bytes_ += used;
       if (ec && ec != http::error::need_more) return on_read(ec, 0);
       if (parser_->is_header_done()) {
-        if (header_bytes_ > kHeaderLimit) return on_read(http::error::header_limit, 0);
+        if (header_bytes_ > server_.config.max_header_bytes) {
+          return on_read(http::error::header_limit, 0);
+        }
         // The body (if any): Beast's body_limit counts the whole body.
         return http::async_read(stream_, buffer_, *parser_,
                                 beast::bind_front_handler(&Session::on_read, shared_from_this()));
       }
       // Everything buffered belongs to the unfinished header.
-      if (header_bytes_ + buffer_.size() > kHeaderLimit) {
+      if (header_bytes_ + buffer_.size() > server_.config.max_header_bytes) {
         return on_read(http::error::header_limit, 0);
       }
     }
@@ -222,17 +241,19 @@ class Session : public std::enable_shared_from_this<Session> {
         if (parser_->get().target().empty()) {
           status = http::status::uri_too_long;
           code = "uri_too_long";
-          message = "the request line is longer than " + std::to_string(kHeaderLimit) + " bytes";
+          message = "the request line is longer than " +
+                    std::to_string(server_.config.max_header_bytes) + " bytes";
         } else {
           status = http::status::request_header_fields_too_large;
           code = "headers_too_large";
-          message = "the request header fields are longer than " + std::to_string(kHeaderLimit) +
-                    " bytes";
+          message = "the request header fields are longer than " +
+                    std::to_string(server_.config.max_header_bytes) + " bytes";
         }
       } else if (ec == http::error::body_limit) {
         status = http::status::payload_too_large;
         code = "body_too_large";
-        message = "the request body is larger than " + std::to_string(kBodyLimit) + " bytes";
+        message = "the request body is larger than " +
+                  std::to_string(server_.config.max_body_bytes) + " bytes";
       }
       log_method_ = "-";
       log_target_ = "-";
@@ -368,14 +389,19 @@ void ServerCore::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   auto session = std::make_shared<Session>(std::move(socket), *this);
-  add_session(session);
-  session->start();
+  if (add_session(session)) {
+    session->start();
+  } else {
+    session->reject();
+  }
   do_accept();
 }
 
-void ServerCore::add_session(const std::shared_ptr<Session>& session) {
+bool ServerCore::add_session(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(sessions_mutex);
+  if (sessions.size() >= config.max_connections) return false;
   sessions.emplace(session.get(), session);
+  return true;
 }
 
 void ServerCore::remove_session(const Session* session) {
@@ -419,6 +445,8 @@ void ServerCore::begin_shutdown() {
 void ServerCore::run_worker() {
   WorkerSlot slot;
   slot.db_path = &config.db_path;
+  slot.options.limits = config.router.limits;
+  slot.options.time_limit = config.query_time_limit;
   t_worker = &slot;
   for (;;) {
     try {

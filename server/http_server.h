@@ -5,11 +5,14 @@
 // request), so no Xapian object is ever shared between threads. A handler runs to
 // completion on the thread that read the request.
 //
-// Limits per request (see kHeaderLimit etc. below): request line + headers 8 KiB (431, or
-// 414 when the request line alone does not fit), body 64 KiB (413), a whole request must
-// arrive within request_timeout once started, an idle keep-alive connection is closed after
-// idle_timeout, a response must be written within write_timeout. A request that cannot be
-// parsed gets a 400 JSON error and the connection is closed.
+// Limits (ServerConfig; each has a command-line option): request line + headers
+// max_header_bytes (431, or 414 when the request line alone does not fit), body
+// max_body_bytes (413; no route takes a body), a whole request must arrive within
+// request_timeout of its first byte (a slowloris client is cut off; waiting costs no
+// thread), an idle keep-alive connection is closed after idle_timeout, a response must be
+// written within write_timeout, at most max_connections are open at once (the next is
+// answered 503 with Retry-After and closed), and a search gets query_time_limit of match
+// time. A request that cannot be parsed gets a 400 JSON error and the connection is closed.
 //
 // Shutdown: stop() (or SIGINT/SIGTERM when handle_signals) stops accepting, closes idle
 // connections, lets requests in flight finish (answered with `Connection: close`), and
@@ -30,7 +33,8 @@
 namespace postsearch {
 
 inline constexpr std::size_t kHeaderLimit = 8 * 1024;  // request line + header fields
-inline constexpr std::size_t kBodyLimit = 64 * 1024;   // request body (GET needs none)
+inline constexpr std::size_t kBodyLimit = 16 * 1024;   // request body (no route takes one)
+inline constexpr std::size_t kMaxConnections = 1024;
 
 struct ServerConfig {
   std::filesystem::path db_path = "var/index";
@@ -43,6 +47,11 @@ struct ServerConfig {
   std::chrono::milliseconds idle_timeout{30'000};     // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{15'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  std::size_t max_header_bytes = kHeaderLimit;
+  std::size_t max_body_bytes = kBodyLimit;
+  std::size_t max_connections = kMaxConnections;
+  // The match-time budget of one search (SearcherOptions::time_limit); 0: none.
+  std::chrono::milliseconds query_time_limit{500};
   // One line per request ("GET /api/search?q=go 200 1.2ms id=..."). Default: stderr.
   std::function<void(std::string_view)> access_log;
 };

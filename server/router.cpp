@@ -20,6 +20,7 @@
 #include "common/errors.h"
 #include "common/search_request.h"
 #include "common/searcher.h"
+#include "common/text.h"
 #include "server/search_page.h"
 
 namespace postsearch {
@@ -44,6 +45,19 @@ enum class Route { kNone, kSearch, kSuggest, kPost, kHealth, kAsset, kStatic };
 std::string dump(const ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+// A request the protocol layer refuses with a status other than 400.
+class HttpError : public std::runtime_error {
+ public:
+  HttpError(http::status status, std::string code, const std::string& message)
+      : std::runtime_error(message), status_(status), code_(std::move(code)) {}
+  http::status status() const { return status_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  http::status status_;
+  std::string code_;
+};
 
 ordered_json error_body(http::status status, std::string_view code, std::string_view message) {
   ordered_json error;
@@ -73,6 +87,20 @@ struct Target {
   std::multimap<std::string, std::string> params; // percent-decoded, '+' as space
 };
 
+// Decoded text must be UTF-8 without NUL or other control characters (tab, CR and LF are
+// allowed in values: a pasted query may hold them, and the query parser reads them as spaces).
+void check_decoded(const std::string& what, std::string_view text) {
+  if (text::find_invalid_utf8(text)) {
+    throw BadRequest("bad_encoding", what + " is not valid UTF-8 once percent-decoded");
+  }
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) {
+      throw BadRequest("bad_encoding", what + " contains a control character");
+    }
+  }
+}
+
 // Parses the request target with Boost.URL: origin form ("/path?query"), or absolute form
 // ("http://host/path?query", which RFC 9112 says servers must accept). Throws BadRequest.
 Target parse_target(std::string_view raw) {
@@ -90,8 +118,11 @@ Target parse_target(std::string_view raw) {
   Target target;
   target.path = url.path();
   if (target.path.empty()) target.path = "/";
+  check_decoded("the path", target.path);
   for (auto segment : url.segments()) target.segments.push_back(segment);
   for (auto param : url.params()) {
+    check_decoded("a parameter name", param.key);
+    if (param.has_value) check_decoded("parameter '" + param.key + "'", param.value);
     target.params.emplace(std::move(param.key), param.has_value ? std::move(param.value) : "");
   }
   return target;
@@ -129,8 +160,9 @@ bool is_token_char(char c) {
 
 // ---- handlers -------------------------------------------------------------------------
 
-HttpResponse handle_search(const Target& target, Searcher& searcher) {
-  SearchRequest request = parse_search_params(target.params);
+HttpResponse handle_search(const Target& target, Searcher& searcher,
+                           const RequestLimits& limits) {
+  SearchRequest request = parse_search_params(target.params, limits);
   return json_response(http::status::ok, response_to_json(searcher.search(request)));
 }
 
@@ -330,6 +362,7 @@ HttpResponse Router::error_response(http::status status, std::string_view code,
   res.set("X-Request-Id", request_id_for({}));
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
   res.keep_alive(false);
   res.prepare_payload();
   return res;
@@ -350,6 +383,21 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
   // The one catch point: everything a handler throws becomes a JSON error here.
   try {
     res = [&]() -> HttpResponse {
+      if (req.version() != 10 && req.version() != 11) {
+        throw HttpError(http::status::http_version_not_supported, "version_not_supported",
+                        "only HTTP/1.0 and HTTP/1.1 are supported");
+      }
+      const auto hosts = req.count(http::field::host);
+      if (hosts > 1 || (hosts == 0 && req.version() == 11)) {
+        throw BadRequest("bad_request", "an HTTP/1.1 request needs exactly one Host header");
+      }
+      if (req.method() != http::verb::get && !head && req.method() != http::verb::options) {
+        HttpResponse r = json_error(
+            http::status::method_not_allowed, "method_not_allowed",
+            "method " + std::string(req.method_string()) + " is not allowed; use GET or HEAD");
+        r.set(http::field::allow, kAllow);
+        return r;
+      }
       const std::string_view raw_target(req.target().data(), req.target().size());
       if (raw_target == "*") {  // "OPTIONS * HTTP/1.1": what the server as a whole allows
         if (req.method() != http::verb::options) {
@@ -398,15 +446,8 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
         }
         return r;
       }
-      if (req.method() != http::verb::get && !head) {
-        HttpResponse r = json_error(
-            http::status::method_not_allowed, "method_not_allowed",
-            "method " + std::string(req.method_string()) + " is not allowed; use GET or HEAD");
-        r.set(http::field::allow, kAllow);
-        return r;
-      }
       switch (route) {
-        case Route::kSearch: return handle_search(target, searcher);
+        case Route::kSearch: return handle_search(target, searcher, config_.limits);
         case Route::kSuggest: return handle_suggest(target, searcher);
         case Route::kPost: return handle_post(slug, target, searcher);
         case Route::kHealth: return handle_health(searcher);
@@ -416,6 +457,8 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
       }
       return json_error(http::status::not_found, "not_found", "no such resource");
     }();
+  } catch (const HttpError& e) {
+    res = json_error(e.status(), e.code(), e.what());
   } catch (const BadRequest& e) {
     res = json_error(http::status::bad_request, e.code(), e.what());
   } catch (const IndexUnavailable& e) {
@@ -443,6 +486,7 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
   res.set(http::field::server, kServerName);
   res.set("X-Request-Id", request_id);
   res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
   if (res.find(http::field::cache_control) == res.end()) {
     res.set(http::field::cache_control, "no-store");
   }

@@ -5,6 +5,12 @@
 // threads; the Searcher passed to handle() must belong to the calling thread (Xapian
 // objects are not thread-safe).
 //
+// Strictness: methods other than GET, HEAD and OPTIONS get 405 with `Allow`; HTTP/1.1
+// without exactly one Host header, or a version other than 1.0/1.1, gets 400/505; a target
+// that is not a valid URL, or whose decoded path or parameters are not UTF-8 or hold a NUL
+// or control character, gets 400. Unknown parameters are ignored (cache busters like
+// `_=123` are common); a single-valued parameter given twice is a 400.
+//
 // Errors: handle() never throws. Every failure becomes a SPEC JSON error
 //   {"error": {"status": 400, "code": "bad_parameter", "message": "..."}}
 // built in one catch point: BadRequest -> 400 (its code), IndexUnavailable and
@@ -23,6 +29,8 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "common/search_request.h"
+
 namespace postsearch {
 
 class Searcher;
@@ -37,6 +45,8 @@ struct RouterConfig {
   std::vector<std::string> cors_origins;
   // Files under this directory are served for paths no route matches (empty: none).
   std::filesystem::path static_dir;
+  // Bounds on what one search may ask for (query length and words, page size and depth).
+  RequestLimits limits;
   // Receives one line per internal error (500, unexpected 503 causes). Default: stderr.
   std::function<void(std::string_view)> error_log;
 };

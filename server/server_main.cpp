@@ -1,6 +1,7 @@
 // postsearch-server: the HTTP search API and search page over a postsearch index
 // (SPEC §2, §4). Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 2 on usage or
 // fatal errors (bad option, cannot bind), with a one-line reason on stderr.
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -21,6 +22,12 @@ namespace {
 std::string default_db() {
   const char* env = std::getenv("POSTSEARCH_DB");
   return env != nullptr && *env != '\0' ? std::string(env) : std::string("var/index");
+}
+
+double seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
+
+std::chrono::milliseconds milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
 }
 
 unsigned default_threads() {
@@ -56,6 +63,40 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   app.add_flag("--quiet,-q", config.quiet, "Do not log a line per request");
 
+  // Limits (README "Limits and time-outs"): each has a safe default.
+  double header_timeout = seconds(config.request_timeout);
+  double idle_timeout = seconds(config.idle_timeout);
+  double query_time_limit = seconds(config.query_time_limit);
+  auto& limits = config.router.limits;
+  const auto positive = CLI::PositiveNumber;
+  app.add_option("--max-connections", config.max_connections,
+                 "Open connections at most; more are answered 503 and closed")
+      ->capture_default_str()->check(positive)->group("Limits");
+  app.add_option("--header-timeout", header_timeout,
+                 "Seconds a request may take to arrive once its first byte has")
+      ->capture_default_str()->check(positive)->group("Limits");
+  app.add_option("--idle-timeout", idle_timeout,
+                 "Seconds an idle keep-alive connection is kept open")
+      ->capture_default_str()->check(positive)->group("Limits");
+  app.add_option("--query-time-limit", query_time_limit,
+                 "Seconds of match time one search may use (0: no limit)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group("Limits");
+  app.add_option("--max-header-bytes", config.max_header_bytes,
+                 "Request line and header fields, in bytes (414/431 beyond)")
+      ->capture_default_str()->check(CLI::Range(256, 1 << 20))->group("Limits");
+  app.add_option("--max-body-bytes", config.max_body_bytes,
+                 "Request body, in bytes (413 beyond; no route takes a body)")
+      ->capture_default_str()->check(CLI::Range(0, 1 << 24))->group("Limits");
+  app.add_option("--max-query-bytes", limits.max_query_bytes, "Length of q, in bytes")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 16))->group("Limits");
+  app.add_option("--max-query-words", limits.max_query_words, "Words in q")
+      ->capture_default_str()->check(CLI::Range(1, 1024))->group("Limits");
+  app.add_option("--max-per-page", limits.max_per_page, "Largest per_page")
+      ->capture_default_str()->check(CLI::Range(1, 1000))->group("Limits");
+  app.add_option("--max-result-depth", limits.max_result_depth,
+                 "Results reachable by paging (page * per_page)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000))->group("Limits");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -71,6 +112,9 @@ int main(int argc, char** argv) {
 
   config.db_path = db;
   config.router.static_dir = static_dir;
+  config.request_timeout = milliseconds(header_timeout);
+  config.idle_timeout = milliseconds(idle_timeout);
+  config.query_time_limit = milliseconds(query_time_limit);
   config.handle_signals = true;
   std::signal(SIGPIPE, SIG_IGN);
 
