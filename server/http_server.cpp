@@ -205,6 +205,12 @@ class Session : public std::enable_shared_from_this<Session> {
         if (header_bytes_ > server_.config.max_header_bytes) {
           return on_read(http::error::header_limit, 0);
         }
+        // RFC 9112 §6.1: a request whose last transfer coding is not chunked has no knowable
+        // length; answering it would let a proxy and us disagree on where it ends.
+        const auto& head = parser_->get();
+        if (head.find(http::field::transfer_encoding) != head.end() && !head.chunked()) {
+          return on_read(http::error::bad_transfer_encoding, 0);
+        }
         // The body (if any): Beast's body_limit counts the whole body.
         return http::async_read(stream_, buffer_, *parser_,
                                 beast::bind_front_handler(&Session::on_read, shared_from_this()));

@@ -2,17 +2,24 @@
 // postsearch-server): spawned with posix_spawn, stdout to a pipe (read with first_line) or a
 // file, stderr to a file or inherited. The destructor SIGKILLs and reaps a child that is still
 // running, so a failed assertion never leaves a process behind.
+//
+// A ChildSetup (optional) starts the child as another user or with a file-size limit; such a
+// child is started with fork + exec instead (posix_spawn can do neither).
 #pragma once
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <grp.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -40,6 +47,20 @@ inline std::string read_text_file(const std::filesystem::path& path) {
   return out.str();
 }
 
+// How a child is started besides its output. Everything is optional; the default is a plain
+// posix_spawn.
+struct ChildSetup {
+  // Run as this user and group (setgroups/setgid/setuid in the child; needs root). Tests that
+  // need permissions to bite run the binaries as an unprivileged user when they run as root.
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  // RLIMIT_FSIZE in bytes, with SIGXFSZ ignored: a write that would make a file larger fails
+  // with EFBIG ("File too large"), as a full disk makes writes fail, without a mount.
+  std::optional<rlim_t> max_file_size;
+
+  bool empty() const { return !uid && !gid && !max_file_size; }
+};
+
 class ChildProcess {
  public:
   struct Output {
@@ -48,7 +69,12 @@ class ChildProcess {
     std::optional<std::filesystem::path> stderr_file;  // else inherited
   };
 
-  ChildProcess(const std::string& binary, std::vector<std::string> args, const Output& output) {
+  ChildProcess(const std::string& binary, std::vector<std::string> args, const Output& output,
+               const ChildSetup& setup = ChildSetup{}) {
+    if (!setup.empty()) {
+      fork_exec(binary, std::move(args), output, setup);
+      return;
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     int fds[2] = {-1, -1};
@@ -141,6 +167,86 @@ class ChildProcess {
   }
 
  private:
+  // The ChildSetup path: files are opened here (by the parent, so a child that drops its
+  // privileges can still write them), then fork; the child applies the setup and execs. An
+  // exec failure is reported back through a close-on-exec pipe.
+  void fork_exec(const std::string& binary, std::vector<std::string> args, const Output& output,
+                 const ChildSetup& setup) {
+    auto open_output = [](const std::filesystem::path& path) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) throw std::runtime_error("cannot open " + path.string());
+      return fd;
+    };
+    int out_fd = -1, err_fd = -1;
+    int fds[2] = {-1, -1};
+    if (output.stdout_pipe) {
+      if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+      out_fd = fds[1];
+    } else if (output.stdout_file) {
+      out_fd = open_output(*output.stdout_file);
+    }
+    if (output.stderr_file) err_fd = open_output(*output.stderr_file);
+    int report[2] = {-1, -1};
+    if (::pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    args.insert(args.begin(), binary);
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    const uid_t uid = setup.uid.value_or(0);
+    const gid_t gid = setup.gid ? *setup.gid : static_cast<gid_t>(uid);
+
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      // The child: async-signal-safe calls only.
+      auto die = [&](int step) {
+        const int err[2] = {step, errno};
+        if (::write(report[1], err, sizeof err) < 0) {
+          // Nothing more to do: the parent sees an exit status of 127.
+        }
+        ::_exit(127);
+      };
+      if (setup.max_file_size) {
+        const rlimit limit{*setup.max_file_size, *setup.max_file_size};
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) die(1);
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        if (::sigaction(SIGXFSZ, &ignore, nullptr) != 0) die(2);
+      }
+      if (setup.uid || setup.gid) {
+        if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0) die(3);
+        if (setup.uid && ::setuid(uid) != 0) die(4);
+      }
+      if (out_fd >= 0 && ::dup2(out_fd, STDOUT_FILENO) < 0) die(5);
+      if (err_fd >= 0 && ::dup2(err_fd, STDERR_FILENO) < 0) die(6);
+      ::execve(binary.c_str(), argv.data(), environ);
+      die(7);
+    }
+    const int fork_errno = errno;
+    ::close(report[1]);
+    if (out_fd >= 0) ::close(out_fd);
+    if (err_fd >= 0) ::close(err_fd);
+    stdout_fd_ = fds[0];
+    if (pid_ < 0) {
+      ::close(report[0]);
+      throw std::runtime_error("cannot fork for " + binary + ": " + std::strerror(fork_errno));
+    }
+    int err[2] = {0, 0};
+    ssize_t got = 0;
+    do {
+      got = ::read(report[0], err, sizeof err);
+    } while (got < 0 && errno == EINTR);
+    ::close(report[0]);
+    if (got > 0) {
+      kill_and_wait(SIGKILL);
+      pid_ = -1;
+      static const char* const kSteps[] = {"",       "setrlimit", "sigaction", "setgid",
+                                           "setuid", "dup2",      "dup2",      "exec"};
+      throw std::runtime_error("cannot start " + binary + ": " + kSteps[err[0] & 7] + ": " +
+                               std::strerror(err[1]));
+    }
+    started_ = std::chrono::steady_clock::now();
+  }
+
   void set_status(int raw) {
     status_ = decode(raw);
     ended_ = std::chrono::steady_clock::now();

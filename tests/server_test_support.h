@@ -153,6 +153,19 @@ class TestClient {
     return read_response(method == bhttp::verb::head);
   }
 
+  // Half-closes: the server reads EOF after what was sent.
+  void shutdown_send() {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // Closes with a TCP reset (SO_LINGER 0), as a crashed or hostile client does.
+  void reset() {
+    beast::error_code ignored;
+    socket_.set_option(net::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
+  }
+
   // True when the server closes the connection (EOF or reset) within `within`, without
   // sending anything more.
   bool closed_by_server(std::chrono::milliseconds within) {

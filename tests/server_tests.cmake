@@ -17,3 +17,8 @@ add_dependencies(e2e_tests postsearch-server)
 postsearch_test(live_load_tests test_live_load.cpp)
 target_link_libraries(live_load_tests PRIVATE postsearch_http)
 add_dependencies(live_load_tests postsearch-server postsearch-index)
+
+# Issue 6: hostile clients over raw sockets against the real binary, with small limits.
+postsearch_test(hostile_tests test_hostile_clients.cpp)
+target_link_libraries(hostile_tests PRIVATE postsearch_http)
+add_dependencies(hostile_tests postsearch-server)

@@ -21,54 +21,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "child_process.h"
+#include "server_process.h"
 #include "server_test_support.h"
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 using postsearch::testing::Response;
+using postsearch::testing::ServerProcess;
 using postsearch::testing::SmallBlog;
 using postsearch::testing::TestClient;
 using Clock = std::chrono::steady_clock;
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-// A running postsearch-server child with its stdout piped (for the startup line); killed
-// (SIGKILL) on destruction if still alive.
-class ServerProcess {
- public:
-  explicit ServerProcess(std::vector<std::string> args)
-      : child_(postsearch::testing::server_binary(), std::move(args), piped_stdout()) {}
-
-  // The first stdout line, read within `timeout` (empty on timeout or EOF).
-  std::string first_line(std::chrono::milliseconds timeout = 10s) { return child_.first_line(timeout); }
-
-  // Sends `signal` and waits up to `timeout` for the exit status (nullopt if still running).
-  std::optional<int> signal_and_wait(int signal, std::chrono::milliseconds timeout) {
-    return child_.kill_and_wait(signal, timeout);
-  }
-
-  // Waits for the child to exit by itself.
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return child_.wait_exit(timeout); }
-
- private:
-  static postsearch::testing::ChildProcess::Output piped_stdout() {
-    postsearch::testing::ChildProcess::Output output;
-    output.stdout_pipe = true;
-    return output;
-  }
-
-  postsearch::testing::ChildProcess child_;
-};
-
-std::uint16_t port_from(const std::string& line) {
-  static const std::regex pattern(R"(^postsearch-server listening on http://127\.0\.0\.1:(\d+)$)");
-  std::smatch m;
-  INFO("startup line: '" << line << "'");
-  REQUIRE(std::regex_match(line, m, pattern));
-  return static_cast<std::uint16_t>(std::stoi(m[1].str()));
-}
 
 json json_of(const Response& res) {
   INFO(res.body());
@@ -82,7 +47,7 @@ TEST_CASE("e2e: the server binary answers over TCP and exits 0 on SIGTERM", "[e2
   SmallBlog blog;
   ServerProcess server({"--listen", "127.0.0.1:0", "--db", blog.db_path().string(), "--quiet",
                         "--threads", "2"});
-  const std::uint16_t port = port_from(server.first_line());
+  const std::uint16_t port = server.port();
 
   SECTION("API, limits and shutdown") {
     {
@@ -214,7 +179,7 @@ The zanzibarquux spice market at dawn.
 TEST_CASE("e2e: usage errors and bind failures exit 2", "[e2e]") {
   SmallBlog blog;
   ServerProcess first({"--listen", "127.0.0.1:0", "--db", blog.db_path().string(), "--quiet"});
-  const std::uint16_t port = port_from(first.first_line());
+  const std::uint16_t port = first.port();
 
   ServerProcess taken({"--listen", "127.0.0.1:" + std::to_string(port), "--db",
                        blog.db_path().string()});
@@ -247,7 +212,7 @@ TEST_CASE("e2e: the search experience over HTTP on the bundled posts", "[e2e]") 
   options.db_path = dir / "index";
   REQUIRE(postsearch::update_index(options).skipped.empty());
   ServerProcess server({"--listen", "127.0.0.1:0", "--db", options.db_path.string(), "--quiet"});
-  TestClient client(port_from(server.first_line()));
+  TestClient client(server.port());
   auto get = [&](const std::string& target) {
     INFO(target);
     const Response res = client.get(target);
