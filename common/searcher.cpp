@@ -45,9 +45,20 @@ class FoldedFilterProcessor : public Xapian::FieldProcessor {
 };
 
 // Counts tags (several per post) and years over every document the match looks at.
+// Counts tags and years over every match. Counting is the costly part of a search on a
+// large index (each match's values are read), so it stops at the search's deadline and says
+// so: the counts are then those of the matches seen so far.
 class FacetSpy : public Xapian::MatchSpy {
  public:
+  explicit FacetSpy(std::optional<Clock::time_point> deadline = std::nullopt)
+      : deadline_(deadline) {}
+
   void operator()(const Xapian::Document& doc, double) override {
+    if (!complete) return;
+    if (deadline_ && ++seen_ % kClockEvery == 0 && Clock::now() >= *deadline_) {
+      complete = false;
+      return;
+    }
     const std::string tags = doc.get_value(schema::kTags);
     std::size_t start = 0;
     while (start < tags.size()) {
@@ -61,6 +72,12 @@ class FacetSpy : public Xapian::MatchSpy {
   }
   std::map<std::string, std::size_t> tag_counts;
   std::map<std::string, std::size_t> year_counts;
+  bool complete = true;  // every match was counted
+
+ private:
+  static constexpr std::size_t kClockEvery = 64;
+  std::optional<Clock::time_point> deadline_;
+  std::size_t seen_ = 0;
 };
 
 // Words the user is still typing or wrote with a trailing '*': they match as prefixes,
@@ -231,6 +248,10 @@ class Searcher::Impl {
         open_ = false;
         throw IndexUnavailable("the search index cannot be opened: " + e.get_msg());
       } catch (const Xapian::DatabaseError& e) {
+        open_ = false;
+        if (attempt >= 1) throw IndexUnavailable("cannot read the index: " + e.get_msg());
+      } catch (const Xapian::DocNotFoundError& e) {
+        // A document the index's own lists name is missing: damaged (or, once, a race).
         open_ = false;
         if (attempt >= 1) throw IndexUnavailable("cannot read the index: " + e.get_msg());
       } catch (const Xapian::SerialisationError& e) {
@@ -553,7 +574,9 @@ class Searcher::Impl {
                       std::unique_ptr<FacetSpy>& spy) {
     const bool browse = text::trim(query).empty();
     const Xapian::Query q = build_query(db, query, r.partial, op);
-    spy = std::make_unique<FacetSpy>();
+    spy = std::make_unique<FacetSpy>(options_.time_limit.count() > 0
+                                          ? std::optional<Clock::time_point>(deadline_)
+                                          : std::nullopt);
     Xapian::Enquire enquire(db);
     enquire.set_query(with_filters(q, r));
     enquire.set_weighting_scheme(kRanking);
@@ -620,6 +643,7 @@ class Searcher::Impl {
     response.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     response.tag_counts = std::move(spy->tag_counts);
     response.year_counts = std::move(spy->year_counts);
+    response.facets_exact = spy->complete;
 
     WordMatcher matcher(used, prefix_words(used_text, r.partial), stemmer_);
     const double top = mset.get_max_attained();
@@ -719,6 +743,7 @@ nlohmann::ordered_json response_to_json(const SearchResponse& r) {
   j["took_ms"] = r.took_ms;
   j["hits"] = nlohmann::ordered_json::array();
   for (const auto& card : r.hits) j["hits"].push_back(card_to_json(card, true));
+  j["facets_exact"] = r.facets_exact;
   j["facets"]["tags"] = nlohmann::ordered_json::object();
   for (const auto& [tag, n] : r.tag_counts) j["facets"]["tags"][tag] = n;
   j["facets"]["years"] = nlohmann::ordered_json::object();

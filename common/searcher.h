@@ -33,6 +33,8 @@ struct SearchResponse {
   std::vector<Card> hits;
   std::map<std::string, std::size_t> tag_counts;   // over the whole result set
   std::map<std::string, std::size_t> year_counts;  // "2019" -> n
+  // False when the time budget ran out before every match was counted for the facets.
+  bool facets_exact = true;
 };
 
 // Search-box completions (SPEC §4 /api/suggest).
@@ -65,9 +67,10 @@ inline constexpr unsigned kMaxWildcardTerms = 256;
 
 struct SearcherOptions {
   RequestLimits limits;
-  // The time budget of one search. Xapian stops counting matches for the total and the
-  // facets when it runs out (the top hits are still exact; the total becomes an estimate),
-  // and no fallback pass (spelling correction, any-word) starts after it. 0: no budget.
+  // The time budget of one search. When it runs out, counting matches for the facets stops
+  // (facets_exact: false), Xapian stops counting for the total (total_is_exact: false) — the
+  // top hits are still exact — and no fallback pass (spelling correction, any-word) starts.
+  // 0: no budget.
   std::chrono::milliseconds time_limit{500};
 };
 

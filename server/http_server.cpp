@@ -45,6 +45,7 @@ constexpr std::size_t kReadChunk = 4096;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+constexpr int kAcceptBurst = 64;  // connections taken per accept wake-up
 constexpr std::size_t kMaxLoggedTarget = 512;
 
 // The Searcher of the current worker thread (SPEC: one per thread, never shared).
@@ -120,6 +121,7 @@ struct ServerCore {
 
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void open_session(tcp::socket socket);
   void begin_shutdown();
   // Registers a connection; false when max_connections are already open.
   bool add_session(const std::shared_ptr<Session>& session);
@@ -394,13 +396,27 @@ void ServerCore::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  open_session(std::move(socket));
+  // The next async accept would wait behind every request queued for the workers, so a burst
+  // of new connections would be let in one per pass through that queue (seconds under load).
+  // Take what is already waiting now.
+  for (int i = 0; i < kAcceptBurst && !stopping; ++i) {
+    tcp::socket next(net::make_strand(ioc));
+    beast::error_code accept_ec;
+    acceptor.accept(next, accept_ec);  // non-blocking: would_block when none is waiting
+    if (accept_ec) break;
+    open_session(std::move(next));
+  }
+  do_accept();
+}
+
+void ServerCore::open_session(tcp::socket socket) {
   auto session = std::make_shared<Session>(std::move(socket), *this);
   if (add_session(session)) {
     session->start();
   } else {
     session->reject();
   }
-  do_accept();
 }
 
 bool ServerCore::add_session(const std::shared_ptr<Session>& session) {
@@ -546,6 +562,8 @@ std::uint16_t HttpServer::start() {
   s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   check(ec);
   s.bound = s.acceptor.local_endpoint(ec);
+  check(ec);
+  s.acceptor.non_blocking(true, ec);  // for the burst accepts in on_accept
   check(ec);
 
   s.do_accept();

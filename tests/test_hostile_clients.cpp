@@ -116,16 +116,27 @@ std::string error_code(const Response& res) {
   return json::parse(res.body()).at("error").at("code").get<std::string>();
 }
 
-// The server answers a normal search correctly, quickly, on a new connection.
+// The server answers a normal search correctly, quickly, on a new connection. Connections a
+// hostile client just dropped may hold their slots for a few milliseconds, until the server
+// has read their end: a 503 "too_many_connections" is retried for up to a second.
 void check_alive(std::uint16_t port) {
   const auto start = Clock::now();
-  TestClient client(port, 5s);
-  const Response res = client.get("/api/search?q=goroutines");
-  REQUIRE(res.result() == bhttp::status::ok);
-  const json body = json::parse(res.body());
-  REQUIRE_FALSE(body["hits"].empty());
-  CHECK(body["hits"][0]["slug"] == "go/waitgroup");
-  CHECK(Clock::now() - start < 2s);
+  for (;;) {
+    TestClient client(port, 5s);
+    const Response res = client.get("/api/search?q=goroutines");
+    INFO(res.body());
+    if (res.result() == bhttp::status::service_unavailable && Clock::now() - start < 1s &&
+        error_code(res) == "too_many_connections") {
+      std::this_thread::sleep_for(20ms);
+      continue;
+    }
+    REQUIRE(res.result() == bhttp::status::ok);
+    const json body = json::parse(res.body());
+    REQUIRE_FALSE(body["hits"].empty());
+    CHECK(body["hits"][0]["slug"] == "go/waitgroup");
+    CHECK(Clock::now() - start < 2s);
+    return;
+  }
 }
 
 struct Case {

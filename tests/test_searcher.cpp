@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/document_builder.h"
 #include "common/errors.h"
 #include "common/searcher.h"
 #include "indexer/index_updater.h"
@@ -446,4 +447,52 @@ TEST_CASE("a searcher sees a new commit without being recreated", "[searcher]") 
   const auto after = searcher.search(r);
   REQUIRE(after.total == 1);
   CHECK(after.hits[0].slug == "b");
+}
+
+TEST_CASE("a search's time budget bounds the match on a large index", "[searcher][budget]") {
+  // 60,000 synthetic posts that all match `common`, with 600 tags to count: counting every
+  // match for the total and the facets is the slow part of such a search.
+  TempDir dir;
+  {
+    Xapian::WritableDatabase db(dir.path().string(), Xapian::DB_CREATE_OR_OPEN);
+    DocumentBuilder builder;
+    for (int i = 0; i < 60000; ++i) {
+      Post post;
+      post.slug = "p" + std::to_string(i);
+      post.url = "/" + post.slug;
+      post.title = "Post " + std::to_string(i);
+      post.has_own_title = true;
+      post.date = "2020-01-" + std::string(i % 28 < 9 ? "0" : "") + std::to_string(i % 28 + 1);
+      post.tags = {"t" + std::to_string(i % 600)};
+      post.body.text = "common words w" + std::to_string(i % 97);
+      for (int k = 0; k < i % 40; ++k) post.body.text += " filler" + std::to_string(k);
+      db.add_document(builder.build(post, SourceInfo{post.slug + ".md", "h", "s"}));
+    }
+    db.commit();
+  }
+  SearchRequest request;
+  request.query = "common";
+  request.partial = false;
+
+  Searcher unlimited(dir.path(), SearcherOptions{{}, std::chrono::milliseconds(0)});
+  unlimited.search(request);  // warm the caches for both
+  const SearchResponse full = unlimited.search(request);
+  CHECK(full.total == 60000);
+  CHECK(full.total_is_exact);
+  std::size_t counted = 0;
+  for (const auto& [tag, n] : full.tag_counts) counted += n;
+  CHECK(counted == 60000);
+  CHECK(full.facets_exact);
+
+  Searcher budgeted(dir.path(), SearcherOptions{{}, std::chrono::milliseconds(1)});
+  budgeted.search(request);  // a warm handle, as a server's is
+  const SearchResponse cut = budgeted.search(request);
+  INFO("unlimited " << full.took_ms << " ms, with a 1 ms budget " << cut.took_ms << " ms");
+  // The top hits are still found; only the counting stops early, and says so.
+  REQUIRE(cut.hits.size() == full.hits.size());
+  CHECK_FALSE(cut.facets_exact);
+  CHECK(cut.took_ms < full.took_ms / 2);
+  std::size_t cut_counted = 0;
+  for (const auto& [tag, n] : cut.tag_counts) cut_counted += n;
+  CHECK(cut_counted < counted);
 }
