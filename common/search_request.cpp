@@ -85,6 +85,12 @@ void validate(const SearchRequest& r, const RequestLimits& limits) {
   for (const auto& tag : r.tags) {
     if (text::find_invalid_utf8(tag)) bad("parameter 'tag' is not valid UTF-8");
   }
+  // A request built by hand (the CLI) may hold anything here: check before echoing.
+  for (const auto* date : {&r.since, &r.until}) {
+    if (!date->empty() && dates::parse_date(*date) != *date) {
+      bad(std::string(date == &r.since ? "'since'" : "'until'") + " must be a date YYYY-MM-DD");
+    }
+  }
   if (!r.since.empty() && !r.until.empty() && r.since > r.until) {
     bad("'since' (" + r.since + ") is after 'until' (" + r.until + ")");
   }

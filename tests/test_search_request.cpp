@@ -239,3 +239,22 @@ TEST_CASE("validate checks requests built by hand", "[request]") {
   big.per_page = 100;
   CHECK_THROWS_AS(validate(big), BadRequest);
 }
+
+TEST_CASE("validate checks hand-built dates and the word limit", "[search_request]") {
+  SearchRequest r;
+  r.since = "yesterday";
+  CHECK_THROWS_AS(validate(r), BadRequest);
+  r.since = "2020-01-01";
+  CHECK_NOTHROW(validate(r));
+  r.until = std::string("\xFF\xFE", 2);
+  CHECK_THROWS_WITH(validate(r), "'until' must be a date YYYY-MM-DD");
+  r.until.clear();
+  r.query = "one two three";
+  RequestLimits limits;
+  limits.max_query_words = 2;
+  CHECK_THROWS_AS(validate(r, limits), BadRequest);
+  limits.max_query_words = 3;
+  CHECK_NOTHROW(validate(r, limits));
+  CHECK(count_query_words("sync.WaitGroup wg.Add(1) café --flag") == 7);
+  CHECK(count_query_words("  ") == 0);
+}
