@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev
   nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev
   catch2 curl
+  clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 
 missing=()
