@@ -113,23 +113,37 @@ void IndexStore::publish(const fs::path& built) {
   const std::string name = building.substr(0, building.size() - 6);
   const fs::path final_path = dir_ / name;
   const std::optional<fs::path> previous = live();
+  std::error_code ec;
   try {
     // Compaction writes a fresh, tightly packed copy, fsync'ed by Xapian.
     Xapian::Database(built.string()).compact(final_path.string());
   } catch (const Xapian::Error& e) {
-    fail("compacting the new index failed: " + e.get_description());
+    fs::remove_all(final_path, ec);  // half written, never visible
+    fail("compacting the new index at " + dir_.string() + " failed: " + e.get_description() +
+         (previous ? " (the previous index is intact)" : " (no index was published)"));
   }
-  std::error_code ec;
   fs::remove_all(built, ec);
 
   const fs::path tmp = dir_ / (std::string(kStub) + ".tmp");
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << "auto " << name << "\n";
-    if (!out.flush()) fail("cannot write " + tmp.string());
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      fs::remove_all(final_path, ec);
+      fail("cannot write " + tmp.string() + " (the previous index is intact)");
+    }
   }
   fsync_path(tmp, O_RDONLY);
-  fs::rename(tmp, dir_ / kStub);  // the swap
+  fs::rename(tmp, dir_ / kStub, ec);  // the swap
+  if (ec) {
+    const std::string reason = ec.message();
+    fs::remove(tmp, ec);
+    fs::remove_all(final_path, ec);
+    fail("cannot replace " + (dir_ / kStub).string() + ": " + reason +
+         " (the previous index is intact)");
+  }
   fsync_path(dir_, O_RDONLY | O_DIRECTORY);
 
   // Readers may still be in the generation just replaced; older ones have had a whole

@@ -1,6 +1,7 @@
 #include "indexer/index_updater.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -91,6 +92,19 @@ void cancel(Xapian::WritableDatabase& db) {
   }
 }
 
+// A failed fresh build: closes it and removes what it wrote (best effort; the next run
+// removes leftovers anyway). Readers never saw it.
+void abandon(Xapian::WritableDatabase& db, const fs::path& building) {
+  if (building.empty()) return;
+  try {
+    db.close();
+  } catch (const Xapian::Error&) {
+    // Closing writes nothing that matters once the build is dropped.
+  }
+  std::error_code ec;
+  fs::remove_all(building, ec);
+}
+
 bool is_markdown(const fs::path& path) {
   const std::string ext = text::to_lower_ascii(path.extension().string());
   return ext == ".md" || ext == ".markdown";
@@ -104,31 +118,58 @@ bool is_hidden(const fs::path& relative) {
   return false;
 }
 
+// Throws std::invalid_argument naming a posts directory that is missing, not a directory or
+// cannot be searched (checked before the index is touched).
+void check_posts_dirs(const std::vector<fs::path>& dirs) {
+  for (const auto& dir : dirs) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) {
+      const int err = errno;
+      if (err == ENOENT) {
+        throw std::invalid_argument("posts directory " + dir.string() + " does not exist");
+      }
+      throw std::invalid_argument("cannot read posts directory " + dir.string() + ": " +
+                                  std::generic_category().message(err));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      throw std::invalid_argument("posts directory " + dir.string() + " is not a directory");
+    }
+  }
+}
+
+// Every Markdown file below the posts directories. A folder that cannot be read stops the
+// scan (std::invalid_argument naming it): its posts are not known to be gone, and taking them
+// as deleted would sweep them out of the index.
 std::vector<SourceFile> scan(const std::vector<fs::path>& dirs) {
+  check_posts_dirs(dirs);
   std::vector<SourceFile> files;
   for (const auto& dir : dirs) {
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-      throw std::invalid_argument("posts directory " + dir.string() +
-                                  " does not exist or is not a directory");
-    }
     fs::recursive_directory_iterator it(
         dir, fs::directory_options::follow_directory_symlink, ec);
     if (ec) throw std::invalid_argument("cannot read posts directory " + dir.string() + ": " +
                                         ec.message());
     std::vector<SourceFile> found;
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) throw std::invalid_argument("cannot read " + it->path().string() + ": " +
-                                          ec.message());
-      const fs::path relative = it->path().lexically_relative(dir);
+    const fs::recursive_directory_iterator end;
+    while (it != end) {
+      const fs::path path = it->path();
+      const fs::path relative = path.lexically_relative(dir);
+      std::error_code type_ec;
+      const bool directory = it->is_directory(type_ec);
       if (is_hidden(relative)) {
-        if (it->is_directory(ec)) it.disable_recursion_pending();
-        continue;
+        if (directory) it.disable_recursion_pending();
+      } else if (is_markdown(path) && it->is_regular_file(type_ec)) {
+        found.push_back({path, path.lexically_normal().string(), relative.generic_string(),
+                         static_cast<std::size_t>(&dir - dirs.data()), false});
       }
-      if (!is_markdown(it->path()) || !it->is_regular_file(ec)) continue;
-      found.push_back({it->path(), it->path().lexically_normal().string(),
-                       relative.generic_string(), static_cast<std::size_t>(&dir - dirs.data()),
-                       false});
+      // On an error (a folder it cannot open or list) the iterator becomes the end iterator:
+      // the error must be looked at before the loop condition, or the scan would just stop.
+      it.increment(ec);
+      if (ec) {
+        const fs::path where = directory ? path : path.parent_path();
+        throw std::invalid_argument("cannot read " + where.string() + " (in posts directory " +
+                                    dir.string() + "): " + ec.message());
+      }
     }
     std::sort(found.begin(), found.end(), before);
     files.insert(files.end(), found.begin(), found.end());
@@ -162,13 +203,7 @@ SourceFile source_file(const std::vector<fs::path>& dirs, std::size_t root,
 std::vector<SourceFile> changed_files(const IndexOptions& options,
                                       const std::vector<std::string>& losers,
                                       const std::vector<std::string>& indexed_keys) {
-  for (const auto& dir : options.posts_dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-      throw std::invalid_argument("posts directory " + dir.string() +
-                                  " does not exist or is not a directory");
-    }
-  }
+  check_posts_dirs(options.posts_dirs);
   std::vector<SourceFile> files;
   std::set<std::string> looked_at;
   auto look_at = [&](const fs::path& path) {
@@ -176,8 +211,16 @@ std::vector<SourceFile> changed_files(const IndexOptions& options,
     if (!where || is_hidden(where->second)) return;
     SourceFile file = source_file(options.posts_dirs, where->first, where->second);
     if (!looked_at.insert(file.key).second) return;
+    if (!is_markdown(file.path)) return;
     std::error_code ec;
-    if (is_markdown(file.path) && fs::is_regular_file(file.path, ec)) files.push_back(file);
+    const fs::file_status status = fs::status(file.path, ec);
+    // Gone (deleted or renamed away): swept. A file that cannot even be looked at (a folder
+    // on its way without permission) is not known to be gone: it is read, fails, and is
+    // reported with its indexed version kept.
+    const bool gone = ec ? ec == std::errc::no_such_file_or_directory ||
+                               ec == std::errc::not_a_directory
+                         : !fs::exists(status);
+    if (!gone && (ec || fs::is_regular_file(status))) files.push_back(file);
   };
   for (const auto& path : options.changed_paths) look_at(path);
   for (const auto& key : losers) look_at(key);
@@ -207,12 +250,20 @@ std::vector<SourceFile> changed_files(const IndexOptions& options,
   return files;
 }
 
-std::optional<std::string> read_bytes(const fs::path& path) {
+// The bytes of a file, or nullopt with the reason in `error` ("Permission denied").
+std::optional<std::string> read_bytes(const fs::path& path, std::string* error = nullptr) {
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) {
+    if (error != nullptr) *error = errno != 0 ? std::generic_category().message(errno) : "cannot open";
+    return std::nullopt;
+  }
   std::ostringstream out;
   out << in.rdbuf();
-  if (in.bad()) return std::nullopt;
+  if (in.bad()) {
+    if (error != nullptr) *error = errno != 0 ? std::generic_category().message(errno) : "read error";
+    return std::nullopt;
+  }
   return out.str();
 }
 
@@ -332,6 +383,9 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
   const auto start = std::chrono::steady_clock::now();
   IndexReport report;
   const SynonymList synonyms = load_synonyms(options, report);
+  // A missing or unreadable posts directory is refused before the index is touched (no
+  // lock, no generation begun, nothing to clean up).
+  check_posts_dirs(options.posts_dirs);
   IndexStore store(options.db_path);
   const std::optional<fs::path> live = store.live();
 
@@ -426,9 +480,10 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         keep_old();
         continue;
       }
-      const std::optional<std::string> bytes = read_bytes(file.path);
+      std::string read_error;
+      const std::optional<std::string> bytes = read_bytes(file.path, &read_error);
       if (!bytes) {
-        report.skipped.push_back({file.key, 0, "cannot read the file"});
+        report.skipped.push_back({file.key, 0, "cannot read the file: " + read_error});
         keep_old();
         continue;
       }
@@ -496,10 +551,13 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     }
   } catch (const Xapian::Error& e) {
     cancel(db);
+    abandon(db, building);
     throw IndexWriteError("writing the index at " + options.db_path.string() + " failed: " +
-                          e.get_description() + " (the previous index is intact)");
+                          e.get_description() +
+                          (live ? " (the previous index is intact)" : " (no index was published)"));
   } catch (...) {
     cancel(db);
+    abandon(db, building);
     throw;
   }
   report.seconds =
