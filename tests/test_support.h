@@ -38,6 +38,14 @@ inline void write_file(const std::filesystem::path& path, std::string_view conte
 }
 
 inline std::filesystem::path shared_dir() { return POSTSEARCH_SHARED_DIR; }
+
+// A sanitizer build (scripts/test-sanitizers.sh) runs several times slower: a test whose point
+// is volume (the MDN crash test) scales its workload down there.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
 inline std::filesystem::path data_dir() { return POSTSEARCH_DATA_DIR; }
 
 }  // namespace postsearch::testing
