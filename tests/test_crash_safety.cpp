@@ -33,6 +33,7 @@
 #include <xapian.h>
 
 #include "child_process.h"
+#include "index_inspection.h"
 #include "common/searcher.h"
 #include "server_test_support.h"
 
@@ -45,6 +46,11 @@ using postsearch::testing::TestClient;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 namespace bhttp = boost::beast::http;
+
+using postsearch::testing::listing;
+using postsearch::testing::live_generation;
+using postsearch::testing::search_answer;
+using postsearch::testing::xapian_check_errors;
 
 namespace {
 
@@ -112,34 +118,6 @@ std::optional<Summary> parse_summary(const std::string& out) {
   return Summary{n(1), n(2), n(3), n(4), n(5)};
 }
 
-// A search as the site's search box would send it, without the timing.
-ordered_json search_json(postsearch::Searcher& searcher, const std::string& query) {
-  postsearch::SearchRequest request;
-  request.query = query;
-  request.partial = false;
-  ordered_json body = postsearch::response_to_json(searcher.search(request));
-  body.erase("took_ms");
-  return body;
-}
-
-// The live generation's directory, from the index directory's stub ("auto gen-000003").
-std::optional<fs::path> live_generation(const fs::path& db) {
-  std::ifstream stub(db / "XAPIANDB");
-  std::string backend, name;
-  if (!(stub >> backend >> name)) return std::nullopt;
-  return db / name;
-}
-
-// The entries of the index directory, for messages and leftovers.
-std::string listing(const fs::path& db) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(db, ec)) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : " ") + name;
-  return out;
-}
 
 // What the index looked like at its last commit, for comparison after a kill.
 struct Committed {
@@ -152,29 +130,12 @@ struct Committed {
   std::vector<ordered_json> answers;  // search answers to those queries
 };
 
-std::size_t xapian_errors(const fs::path& db, std::string& report) {
-  std::ostringstream out;
-  std::size_t errors = 0;
-  try {
-    const auto generation = live_generation(db);
-    if (!generation) throw std::runtime_error("no XAPIANDB stub in " + db.string());
-    errors = Xapian::Database::check(generation->string(), 0, &out);
-  } catch (const Xapian::Error& e) {
-    out << e.get_description();
-    errors = 1;
-  } catch (const std::exception& e) {
-    out << e.what();
-    errors = 1;
-  }
-  report = out.str();
-  return errors;
-}
 
 // Xapian's own check finds no error, and the recorded cards are all there, unchanged.
 void check_clean_with_cards(const fs::path& db, postsearch::Searcher& searcher,
                             const Committed& committed) {
   std::string report;
-  const std::size_t errors = xapian_errors(db, report);
+  const std::size_t errors = xapian_check_errors(db, report);
   INFO("xapian check: " << report);
   CHECK(errors == 0);
   for (std::size_t i = 0; i < committed.slugs.size(); ++i) {
@@ -199,7 +160,7 @@ void check_is_committed(const fs::path& db, postsearch::Searcher& searcher,
   check_clean_with_cards(db, searcher, committed);
   for (std::size_t i = 0; i < committed.queries.size(); ++i) {
     INFO("query " << committed.queries[i]);
-    CHECK(search_json(searcher, committed.queries[i]) == committed.answers[i]);
+    CHECK(search_answer(searcher, committed.queries[i]) == committed.answers[i]);
   }
 }
 
@@ -219,7 +180,7 @@ Committed record_committed(const fs::path& db, postsearch::Searcher& searcher) {
   const auto all = searcher.search(browse);
   for (std::size_t i = 0; i < all.hits.size() && c.slugs.size() < 3; i += 17) {
     const auto& card = all.hits[i];
-    const ordered_json answer = search_json(searcher, card.title);
+    const ordered_json answer = search_answer(searcher, card.title);
     bool found = false;
     for (const auto& hit : answer["hits"]) found = found || hit["slug"] == card.slug;
     if (!found) continue;
@@ -230,7 +191,7 @@ Committed record_committed(const fs::path& db, postsearch::Searcher& searcher) {
   }
   for (const char* query : {"", "event listener", "css grid"}) {
     c.queries.push_back(query);
-    c.answers.push_back(search_json(searcher, query));
+    c.answers.push_back(search_answer(searcher, query));
   }
   return c;
 }
@@ -514,7 +475,7 @@ TEST_CASE("crash safety: postsearch-index killed at random points over MDN leave
       Xapian::Database readonly(db.string());
       CHECK(readonly.get_doccount() == total_posts);
       std::string report;
-      const std::size_t errors = xapian_errors(db, report);
+      const std::size_t errors = xapian_check_errors(db, report);
       INFO("xapian check: " << report);
       CHECK(errors == 0);
       committed = record_committed(db, searcher);

@@ -45,6 +45,7 @@
 #include <xapian.h>
 
 #include "child_process.h"
+#include "index_inspection.h"
 #include "common/schema.h"
 #include "common/searcher.h"
 #include "server_test_support.h"
@@ -61,6 +62,10 @@ using postsearch::testing::TestClient;
 using postsearch::testing::write_file;
 namespace fs = std::filesystem;
 namespace bhttp = boost::beast::http;
+
+using postsearch::testing::listing;
+using postsearch::testing::live_generation;
+using postsearch::testing::search_answer;
 
 namespace {
 
@@ -103,25 +108,6 @@ void overwrite_in_place(const fs::path& path, const std::string& bytes) {
   REQUIRE(fd >= 0);
   REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
   ::close(fd);
-}
-
-// The names in a directory, sorted, space separated (for messages and comparisons).
-std::string listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : " ") + name;
-  return out;
-}
-
-// The live generation's directory, from the stub ("auto gen-000003").
-std::optional<fs::path> live_generation(const fs::path& db) {
-  std::ifstream stub(db / "XAPIANDB");
-  std::string backend, name;
-  if (!(stub >> backend >> name)) return std::nullopt;
-  return db / name;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -280,7 +266,7 @@ struct Snapshot {
   Xapian::rev revision = 0;
   std::size_t posts = 0;
   std::set<std::string> slugs;
-  json answer;  // a search through the Searcher (as the server runs it)
+  nlohmann::ordered_json answer;  // a search through the Searcher (as the server runs it)
   // The same commit.
   bool operator==(const Snapshot& o) const {
     return stub == o.stub && files == o.files && revision == o.revision && same_documents(o);
@@ -291,14 +277,6 @@ struct Snapshot {
   }
 };
 
-json search(postsearch::Searcher& searcher, const std::string& query) {
-  postsearch::SearchRequest request;
-  request.query = query;
-  request.partial = false;
-  json body = json::parse(postsearch::response_to_json(searcher.search(request)).dump());
-  body.erase("took_ms");
-  return body;
-}
 
 Snapshot snapshot(const fs::path& db, postsearch::Searcher& searcher, const std::string& query) {
   Snapshot s;
@@ -310,27 +288,13 @@ Snapshot snapshot(const fs::path& db, postsearch::Searcher& searcher, const std:
   for (auto it = readonly.postlist_begin(""); it != readonly.postlist_end(""); ++it) {
     s.slugs.insert(readonly.get_document(*it).get_value(postsearch::schema::kSlug));
   }
-  s.answer = search(searcher, query);
+  s.answer = search_answer(searcher, query);
   return s;
 }
 
-// Xapian's own check of the live generation: the number of errors (0 for a clean index).
+// Xapian's own full check of the live generation: the number of errors (0 for a clean index).
 std::size_t check_errors(const fs::path& db, std::string& report) {
-  std::ostringstream out;
-  std::size_t errors = 0;
-  try {
-    const auto generation = live_generation(db);
-    if (!generation) throw std::runtime_error("no stub in " + db.string());
-    errors = Xapian::Database::check(generation->string(), Xapian::DBCHECK_FULL_TREE, &out);
-  } catch (const Xapian::Error& e) {
-    out << e.get_description();
-    errors = 1;
-  } catch (const std::exception& e) {
-    out << e.what();
-    errors = 1;
-  }
-  report = out.str();
-  return errors;
+  return postsearch::testing::xapian_check_errors(db, report, Xapian::DBCHECK_FULL_TREE);
 }
 
 // The largest file below `dir`.
@@ -541,7 +505,7 @@ void check_failed_for_space(const Run& run, const Archive& archive, const Snapsh
   CHECK(errors == 0);
   CHECK(snapshot(archive.db, old_searcher, query) == before);
   postsearch::Searcher fresh(archive.db);
-  CHECK(search(fresh, query) == before.answer);
+  CHECK(search_answer(fresh, query) == before.answer);
 }
 
 // The next run without a limit completes: every post rewritten, a clean index, nothing left
@@ -552,7 +516,7 @@ void check_next_run_completes(Archive& archive, const std::vector<std::string>& 
   INFO("indexer stdout: " << run.out << "\nstderr: " << run.err);
   CHECK(run.status == 0);
   postsearch::Searcher searcher(archive.db);
-  CHECK(search(searcher, marker)["total"] == Archive::kPosts);
+  CHECK(search_answer(searcher, marker)["total"] == Archive::kPosts);
   std::string report;
   const std::size_t errors = check_errors(archive.db, report);
   INFO("xapian check: " << report);
@@ -584,7 +548,7 @@ TEST_CASE("faults: a full disk (RLIMIT_FSIZE) fails the indexer with a clear mes
     CHECK(next.status == 0);
     check_no_leftovers(db);
     postsearch::Searcher searcher(db);
-    CHECK(search(searcher, query)["total"].get<int>() > 0);
+    CHECK(search_answer(searcher, query)["total"].get<int>() > 0);
   }
 
   SECTION("an existing index") {
@@ -605,13 +569,13 @@ TEST_CASE("faults: a full disk (RLIMIT_FSIZE) fails the indexer with a clear mes
     SECTION("an incremental run") {
       const Run run = archive.index({}, limited);
       check_failed_for_space(run, archive, before, searcher, query, "File too large");
-      CHECK(search(searcher, marker)["total"] == 0);
+      CHECK(search_answer(searcher, marker)["total"] == 0);
       check_next_run_completes(archive, {}, marker);
     }
     SECTION("a --full run") {
       const Run run = archive.index({"--full"}, limited);
       check_failed_for_space(run, archive, before, searcher, query, "File too large");
-      CHECK(search(searcher, marker)["total"] == 0);
+      CHECK(search_answer(searcher, marker)["total"] == 0);
       // What a run killed on a full disk could not remove itself (a build, a generation
       // half compacted): the next run clears it.
       write_file(archive.db / "gen-000098" / "postlist.glass", random_bytes(8192, 98));
@@ -708,7 +672,7 @@ TEST_CASE("faults: a really full disk (tmpfs, where this process may mount one) 
       fs::remove(disk / "filler");
       if (run.status == 0) {
         done = true;
-        CHECK(search(searcher, round_marker)["total"] == Archive::kPosts);
+        CHECK(search_answer(searcher, round_marker)["total"] == Archive::kPosts);
         std::string report;
         const std::size_t errors = check_errors(archive.db, report);
         INFO("xapian check: " << report);
