@@ -9,7 +9,12 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev
   catch2 curl
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
+  chromium                  # browser tests (scripts/test-browser.sh)
 )
+# Node.js for the browser tests' driver (playwright-core): Debian's unless one is there.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
