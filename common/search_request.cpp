@@ -128,6 +128,7 @@ SearchRequest parse_search_params(const std::multimap<std::string, std::string>&
     }
   }
   if (auto partial = single(params, "partial")) r.partial = *partial != "0" && *partial != "false";
+  if (auto correct = single(params, "correct")) r.spelling = *correct != "0" && *correct != "false";
   validate(r, limits);
   return r;
 }

@@ -25,6 +25,9 @@ struct SearchRequest {
   // search-box suggestions.
   bool facets = true;
   bool snippets = true;  // snippet and section on each hit
+  // A query without hits is retried with its spelling correction (SPEC §3). `correct=0`
+  // turns that off: the search page's "search instead for" link asks for the query as typed.
+  bool spelling = true;
 };
 
 inline constexpr int kMaxPerPage = 100;

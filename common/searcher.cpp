@@ -192,6 +192,17 @@ std::vector<std::pair<std::string, Xapian::doccount>> words_starting_with(
   return found;
 }
 
+// The commit the database handle is at. get_revision() wants exactly one glass/chert shard
+// (our stub names one); anything else falls back to what the index records of its last update.
+std::string revision_of(const Xapian::Database& db) {
+  try {
+    return std::to_string(db.get_revision());
+  } catch (const Xapian::InvalidOperationError&) {
+    return std::to_string(db.get_doccount()) + "-" + std::to_string(db.get_lastdocid()) + "-" +
+           db.get_metadata("postsearch:updated");
+  }
+}
+
 // The word at the end of the query, if the query ends in one (the word being typed).
 std::string last_word(const std::string& query) {
   std::size_t end = query.size();
@@ -422,6 +433,7 @@ class Searcher::Impl {
       IndexStatus s;
       s.posts = db.get_doccount();
       s.updated = db.get_metadata("postsearch:updated");
+      s.version = db.get_uuid() + ":" + revision_of(db);
       return s;
     });
   }
@@ -612,7 +624,7 @@ class Searcher::Impl {
     const bool has_words = !text::trim(r.query).empty();
     auto found = [&] { return mset.get_matches_estimated() > 0; };
     const std::string correction =
-        found() && mset.get_matches_estimated() >= kSuggestBelow
+        !r.spelling || (found() && mset.get_matches_estimated() >= kSuggestBelow)
             ? std::string()
             : spelling_correction(db, r.query, r.partial);
     auto try_query = [&](const std::string& text, Xapian::Query::op op) {

@@ -53,6 +53,10 @@ struct RelatedResponse {
 struct IndexStatus {
   std::size_t posts = 0;
   std::string updated;  // RFC 3339 time of the last commit, or empty
+  // Identifies the committed index this status was read from: the database's UUID and
+  // revision ("<uuid>:<rev>"). It changes with every commit and every --full swap, so the
+  // HTTP layer derives ETags from it. Cheap: no document is read.
+  std::string version;
 };
 
 nlohmann::ordered_json response_to_json(const SearchResponse& response);

@@ -13,6 +13,7 @@
 #include <xapian.h>
 
 #include "common/errors.h"
+#include "common/version.h"
 #include "indexer/index_updater.h"
 #include "indexer/watcher.h"
 
@@ -151,7 +152,7 @@ int main(int argc, char** argv) {
   app.add_flag("--watch", watch_mode,
                "keep running: apply changes as posts are saved, renamed or deleted "
                "(until SIGINT/SIGTERM)");
-  app.set_version_flag("--version", "postsearch-index 0.1.0");
+  app.set_version_flag("--version", postsearch::version_line("postsearch-index"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

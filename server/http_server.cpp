@@ -117,6 +117,7 @@ struct ServerCore {
   net::steady_timer accept_retry;
   net::steady_timer grace_timer;
   net::signal_set signals;
+  net::signal_set hangup;  // SIGHUP: reopen the access log
   std::vector<std::thread> threads;
 
   void do_accept();
@@ -128,13 +129,22 @@ struct ServerCore {
   void remove_session(const Session* session);
   void log_access(std::string_view line);
   void log_error(std::string_view line);
+  void wait_for_hangup();
   void run_worker();
 };
 
 // One connection: read a request, answer it, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, ServerCore& server) : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket&& socket, ServerCore& server) : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    const auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      const auto address = peer.address();
+      remote_ = (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+                std::to_string(peer.port());
+    }
+  }
   ~Session() { server_.remove_session(this); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -153,6 +163,8 @@ class Session : public std::enable_shared_from_this<Session> {
       res.set(http::field::retry_after, "1");
       self->log_method_ = "-";
       self->log_target_ = "-";
+      self->route_ = RouteLabel::kRejected;
+      self->server_.router.metrics().connection_rejected(RejectReason::kTooManyConnections);
       self->write(std::move(res), /*linger=*/true);
     });
   }
@@ -227,6 +239,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_header_bytes(beast::error_code ec, std::size_t bytes) {
+    if (ec == beast::error::timeout) {  // a slowloris client, cut off
+      server_.router.metrics().connection_rejected(RejectReason::kTimeout);
+    }
     if (ec) return;  // the peer went away mid-header, or the request timed out
     buffer_.commit(bytes);
     parse_header();
@@ -265,15 +280,28 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       log_method_ = "-";
       log_target_ = "-";
+      user_agent_.clear();
+      route_ = RouteLabel::kRejected;
+      server_.router.metrics().connection_rejected(status == http::status::bad_request
+                                                       ? RejectReason::kMalformed
+                                                       : RejectReason::kTooLarge);
       return write(server_.router.error_response(status, code, message), /*linger=*/true);
     }
 
     HttpRequest request = parser_->release();
     log_method_ = std::string(request.method_string());
-    log_target_ = loggable({request.target().data(), request.target().size()});
+    log_target_ = server_.config.request_log
+                      ? std::string(request.target().substr(0, kMaxLoggedTargetBytes))
+                      : loggable({request.target().data(), request.target().size()});
+    const auto agent = request.find(http::field::user_agent);
+    user_agent_ = agent == request.end()
+                      ? std::string()
+                      : std::string(agent->value().substr(0, kMaxLoggedUserAgent));
     HttpResponse response;
+    RequestInfo info;
     try {
-      response = server_.router.handle(request, worker_searcher());
+      response = server_.router.handle(request, worker_searcher(), &info);
+      route_ = info.route;
     } catch (const std::exception& e) {  // only creating the Searcher can get here
       server_.log_error(std::string("cannot answer a request: ") + e.what());
       response = server_.router.error_response(http::status::internal_server_error,
@@ -291,9 +319,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(bool linger, beast::error_code ec, std::size_t) {
-    if (!server_.config.quiet) {
-      const auto micros =
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
+    const auto elapsed = Clock::now() - started_;
+    server_.router.metrics().record_request(route_, response_.result_int(), elapsed);
+    if (server_.config.request_log) {
+      log_structured(elapsed);
+    } else if (!server_.config.quiet) {
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1fms", static_cast<double>(micros) / 1000.0);
       auto id = response_.find("X-Request-Id");
@@ -309,6 +340,23 @@ class Session : public std::enable_shared_from_this<Session> {
     first_ = false;
     response_ = {};
     do_read();
+  }
+
+  void log_structured(Clock::duration elapsed) {
+    AccessLogEntry entry;
+    entry.time = std::chrono::system_clock::now();
+    auto id = response_.find("X-Request-Id");
+    if (id != response_.end()) entry.request_id = {id->value().data(), id->value().size()};
+    entry.remote = remote_;
+    entry.method = log_method_;
+    entry.target = log_target_;
+    entry.status = response_.result_int();
+    // The body as sent: a HEAD response keeps its Content-Length but sends no body.
+    entry.bytes = response_.body().size();
+    entry.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+    entry.user_agent = user_agent_;
+    entry.route = route_label_name(route_);
+    server_.config.request_log->write(entry);
   }
 
   void close() {
@@ -344,7 +392,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t header_bytes_ = 0;  // start line and fields parsed so far
   Clock::time_point started_ = Clock::now();
   std::string log_method_;
-  std::string log_target_;
+  std::string log_target_;  // escaped for the plain log, raw (cut) for the structured one
+  std::string user_agent_;
+  std::string remote_ = "-";
+  RouteLabel route_ = RouteLabel::kInvalid;
 };
 
 // ---- ServerCore ---------------------------------------------------------------------------
@@ -358,7 +409,8 @@ ServerCore::ServerCore(ServerConfig c)
       acceptor(strand),
       accept_retry(strand),
       grace_timer(strand),
-      signals(strand) {
+      signals(strand),
+      hangup(strand) {
   if (config.threads == 0) config.threads = 1;
   if (!config.access_log) {
     config.access_log = [](std::string_view line) {
@@ -423,6 +475,7 @@ bool ServerCore::add_session(const std::shared_ptr<Session>& session) {
   std::lock_guard lock(sessions_mutex);
   if (sessions.size() >= config.max_connections) return false;
   sessions.emplace(session.get(), session);
+  router.metrics().connection_opened();
   return true;
 }
 
@@ -430,7 +483,8 @@ void ServerCore::remove_session(const Session* session) {
   bool last = false;
   {
     std::lock_guard lock(sessions_mutex);
-    sessions.erase(session);
+    // Rejected connections were never registered, so they never counted as open.
+    if (sessions.erase(session) != 0 && !destroying) router.metrics().connection_closed();
     last = sessions.empty();
   }
   // The last connection is gone: no need to wait for the grace timer any longer.
@@ -446,6 +500,7 @@ void ServerCore::begin_shutdown() {
   accept_retry.cancel();
   signals.cancel(ignored);
   signals.clear(ignored);  // a second Ctrl-C gets the default action: terminate now
+  hangup.cancel(ignored);
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(sessions_mutex);
@@ -462,6 +517,14 @@ void ServerCore::begin_shutdown() {
       ioc.stop();
     });
   }
+}
+
+void ServerCore::wait_for_hangup() {
+  hangup.async_wait([this](beast::error_code ec, int) {
+    if (ec || stopping) return;
+    if (!config.request_log->reopen()) log_error("SIGHUP: cannot reopen the access log");
+    wait_for_hangup();
+  });
 }
 
 void ServerCore::run_worker() {
@@ -573,7 +636,13 @@ std::uint16_t HttpServer::start() {
     s.signals.async_wait([core = impl_.get()](beast::error_code wait_ec, int) {
       if (!wait_ec) core->begin_shutdown();
     });
+    if (s.config.request_log) {
+      s.hangup.add(SIGHUP);
+      s.wait_for_hangup();
+    }
   }
+  // /opensearch.xml's last resort names the port actually bound.
+  s.router.set_fallback_origin("http://127.0.0.1:" + std::to_string(s.bound.port()));
   const unsigned n = std::max(1u, s.config.threads);
   s.threads.reserve(n);
   for (unsigned i = 0; i < n; ++i) {

@@ -14,6 +14,11 @@
 // answered 503 with Retry-After and closed), and a search gets query_time_limit of match
 // time. A request that cannot be parsed gets a 400 JSON error and the connection is closed.
 //
+// Metrics: every answered request is counted in router.metrics (RouterConfig::metrics) by
+// route label and status, with its latency from the complete request to the written
+// response; open connections, and connections refused at the session layer (over the cap,
+// unparseable, too large, header time-out) are counted too.
+//
 // Shutdown: stop() (or SIGINT/SIGTERM when handle_signals) stops accepting, closes idle
 // connections, lets requests in flight finish (answered with `Connection: close`), and
 // forces the rest closed after shutdown_grace. wait() returns when all threads are done.
@@ -28,6 +33,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/access_log.h"
 #include "server/router.h"
 
 namespace postsearch {
@@ -53,7 +59,11 @@ struct ServerConfig {
   // The match-time budget of one search (SearcherOptions::time_limit); 0: none.
   std::chrono::milliseconds query_time_limit{500};
   // One line per request ("GET /api/search?q=go 200 1.2ms id=..."). Default: stderr.
+  // Not used when request_log is set.
   std::function<void(std::string_view)> access_log;
+  // The structured access log (--access-log): one JSON or logfmt line per request, in place
+  // of the line above. With handle_signals, SIGHUP reopens its file (logrotate).
+  std::shared_ptr<AccessLog> request_log;
 };
 
 struct ListenAddress {

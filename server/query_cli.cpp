@@ -11,6 +11,7 @@
 
 #include "common/errors.h"
 #include "common/searcher.h"
+#include "common/version.h"
 
 namespace {
 
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "print the API's response body");
   app.add_option("--related", related, "posts related to the post with this slug (no QUERY)");
   app.add_option("--limit", limit, "how many related posts (1-50)");
-  app.set_version_flag("--version", "postsearch 0.1.0");
+  app.set_version_flag("--version", postsearch::version_line("postsearch"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,6 +21,10 @@
 #include "common/search_request.h"
 #include "common/searcher.h"
 #include "common/text.h"
+#include "common/version.h"
+#include "server/embedded_files.h"
+#include "server/http_cache.h"
+#include "server/page_renderer.h"
 #include "server/search_page.h"
 
 namespace postsearch {
@@ -38,7 +42,11 @@ constexpr std::size_t kMaxStaticFileBytes = 32 * 1024 * 1024;
 constexpr std::size_t kMaxRequestIdChars = 64;
 
 // Routes; `kNone` is a 404.
-enum class Route { kNone, kSearch, kSuggest, kPost, kHealth, kAsset, kStatic };
+enum class Route { kNone, kSearch, kSuggest, kPost, kHealth, kAsset, kStatic, kMetrics, kOpenSearch };
+
+constexpr std::string_view kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr std::string_view kOpenSearchType = "application/opensearchdescription+xml";
+constexpr std::string_view kSuggestionsType = "application/x-suggestions+json";
 
 // Dumps JSON; a byte sequence that is not UTF-8 (an echoed parameter, say) becomes U+FFFD
 // instead of throwing.
@@ -166,6 +174,17 @@ HttpResponse handle_search(const Target& target, Searcher& searcher,
   return json_response(http::status::ok, response_to_json(searcher.search(request)));
 }
 
+// The value of a single-valued parameter, or `fallback` when absent. Throws BadRequest when
+// it is given twice.
+std::string single_param(const Target& target, const std::string& name, std::string fallback) {
+  auto range = target.params.equal_range(name);
+  if (range.first == range.second) return fallback;
+  if (std::next(range.first) != range.second) {
+    throw BadRequest("bad_parameter", "parameter '" + name + "' is given more than once");
+  }
+  return range.first->second;
+}
+
 HttpResponse handle_suggest(const Target& target, Searcher& searcher) {
   auto q = target.params.equal_range("q");
   if (q.first != q.second && std::next(q.first) != q.second) {
@@ -173,19 +192,31 @@ HttpResponse handle_suggest(const Target& target, Searcher& searcher) {
   }
   const std::string query = q.first == q.second ? std::string() : q.first->second;
   const int limit = parse_limit_param(target.params, 5);
-  return json_response(http::status::ok, suggest_to_json(searcher.suggest(query, limit)));
+  const std::string format = single_param(target, "format", "json");
+  if (format != "json" && format != "opensearch") {
+    throw BadRequest("bad_parameter", "parameter 'format' must be json or opensearch");
+  }
+  const SuggestResponse suggestions = searcher.suggest(query, limit);
+  if (format == "json") return json_response(http::status::ok, suggest_to_json(suggestions));
+  // OpenSearch suggestions (what a browser's search bar reads): ["query", ["completion", ...]].
+  ordered_json body = ordered_json::array({suggestions.query, suggestions.suggestions});
+  HttpResponse res = json_response(http::status::ok, body);
+  res.set(http::field::content_type, kSuggestionsType);
+  return res;
 }
 
 // `/api/posts/{slug}` and `/api/posts/{slug}/related`. Slugs may contain '/' (and could end
 // in "/related"), so the whole path is tried as a slug first; only when no post has it and it
 // ends in "/related" is it the related route for the slug before that.
-HttpResponse handle_post(std::string_view slug, const Target& target, Searcher& searcher) {
+HttpResponse handle_post(std::string_view slug, const Target& target, Searcher& searcher,
+                         RouteLabel& label) {
   if (auto card = searcher.find_post(std::string(slug))) {
     return json_response(http::status::ok, card_to_json(*card, false));
   }
   constexpr std::string_view kRelated = "/related";
   if (slug.size() > kRelated.size() && slug.substr(slug.size() - kRelated.size()) == kRelated) {
     const std::string base(slug.substr(0, slug.size() - kRelated.size()));
+    label = RouteLabel::kRelated;
     const int limit = parse_limit_param(target.params, 5);
     if (auto related = searcher.related(base, limit)) {
       return json_response(http::status::ok, related_to_json(*related));
@@ -218,10 +249,144 @@ HttpResponse handle_health(Searcher& searcher) {
   return json_response(http::status::service_unavailable, out);
 }
 
-HttpResponse handle_asset(const EmbeddedAsset& asset) {
+// /metrics answers 200 whatever state the index is in: a scrape that fails would hide
+// exactly the moment postsearch_index_up says 0.
+HttpResponse handle_metrics(Searcher& searcher, const Metrics& metrics,
+                            const std::function<void(std::string_view)>& error_log) {
+  IndexGauges index;
+  try {
+    const IndexStatus status = searcher.status();
+    index.up = true;
+    index.documents = status.posts;
+    index.updated = status.updated;
+  } catch (const IndexUnavailable&) {
+    index.up = false;
+  } catch (const Xapian::Error& e) {
+    error_log("metrics: the index cannot be read: " + e.get_description());
+    index.up = false;
+  }
   HttpResponse res{http::status::ok, 11};
-  res.set(http::field::content_type, asset.content_type);
-  res.body() = std::string(asset.body);
+  res.set(http::field::content_type, kMetricsType);
+  res.body() = metrics.render(index);
+  return res;
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The OpenSearch description (https://github.com/dewitt/opensearch): lets a browser add the
+// blog as a search engine, with search-box suggestions from /api/suggest.
+HttpResponse handle_opensearch(std::string_view base) {
+  const std::string b = xml_escape(base);
+  std::string xml;
+  xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml += "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n";
+  xml += "  <ShortName>postsearch</ShortName>\n";
+  xml += "  <Description>Search the blog's posts</Description>\n";
+  xml += "  <InputEncoding>UTF-8</InputEncoding>\n";
+  xml += "  <Url type=\"text/html\" method=\"get\" template=\"" + b + "/?q={searchTerms}\"/>\n";
+  xml += "  <Url type=\"application/x-suggestions+json\" method=\"get\" template=\"" + b +
+         "/api/suggest?q={searchTerms}&amp;format=opensearch\"/>\n";
+  xml += "  <Url type=\"application/opensearchdescription+xml\" rel=\"self\" template=\"" + b +
+         "/opensearch.xml\"/>\n";
+  xml += "</OpenSearchDescription>\n";
+  HttpResponse res{http::status::ok, 11};
+  res.set(http::field::content_type, kOpenSearchType);
+  res.set(http::field::cache_control, "public, max-age=300");
+  res.body() = std::move(xml);
+  return res;
+}
+
+// An /api/* GET with HTTP validation: the ETag is computed from the index version read
+// *before* the handler runs (the handler re-opens the index and may see a newer commit,
+// never an older one), so a tag never claims a body newer than it is; at worst a client
+// revalidates once more. A matching If-None-Match is a 304 and the search does not run.
+template <class Handler>
+HttpResponse with_etag(const HttpRequest& req, std::string_view raw_target, Searcher& searcher,
+                       Handler&& handler) {
+  std::string etag;
+  try {
+    etag = api_etag(searcher.status().version, raw_target, version());
+  } catch (const IndexUnavailable&) {
+    return handler();  // no validator; the handler reports a bad parameter or the 503 itself
+  } catch (const Xapian::Error&) {
+    return handler();
+  }
+  const auto inm = req.find(http::field::if_none_match);
+  if (inm != req.end() && if_none_match_matches({inm->value().data(), inm->value().size()}, etag)) {
+    HttpResponse res{http::status::not_modified, 11};
+    res.set(http::field::etag, etag);
+    res.set(http::field::cache_control, "no-cache");
+    return res;
+  }
+  HttpResponse res = handler();
+  if (res.result() == http::status::ok) {
+    res.set(http::field::etag, etag);
+    res.set(http::field::cache_control, "no-cache");  // store, but revalidate every time
+  }
+  return res;
+}
+
+// The strong ETag of each embedded file, hashed once (the Router's constructor asks first).
+const std::string& asset_etag(const EmbeddedAsset& asset) {
+  static const std::map<const char*, std::string> tags = [] {
+    std::map<const char*, std::string> out;
+    for (const auto& file : embedded_files()) out.emplace(file.data.data(), content_etag(file.data));
+    return out;
+  }();
+  static const std::string none;
+  auto it = tags.find(asset.body.data());
+  return it == tags.end() ? none : it->second;
+}
+
+RouteLabel route_label(Route route, const EmbeddedAsset* asset) {
+  switch (route) {
+    case Route::kSearch: return RouteLabel::kSearch;
+    case Route::kSuggest: return RouteLabel::kSuggest;
+    case Route::kPost: return RouteLabel::kPost;  // handle_post tells /related apart
+    case Route::kHealth: return RouteLabel::kHealth;
+    case Route::kMetrics: return RouteLabel::kMetrics;
+    case Route::kOpenSearch: return RouteLabel::kOpenSearch;
+    case Route::kAsset:
+      return asset != nullptr && asset->path == "/" ? RouteLabel::kPage : RouteLabel::kAsset;
+    case Route::kStatic: return RouteLabel::kStatic;
+    case Route::kNone: break;
+  }
+  return RouteLabel::kNotFound;
+}
+
+// The origin /opensearch.xml names: --public-url, else a valid Host header, else the fallback.
+std::string public_base(const RouterConfig& config, const HttpRequest& req) {
+  if (!config.public_url.empty()) return config.public_url;
+  const std::string_view host = header_value(req, http::field::host);
+  if (is_valid_host_header(host)) return "http://" + std::string(host);
+  return config.fallback_origin;
+}
+
+// An embedded asset with its content ETag; a matching If-None-Match gets 304 (RFC 9110
+// §15.4.5: no body, but the ETag and Cache-Control a 200 would have).
+HttpResponse handle_asset(const EmbeddedAsset& asset, const std::string& etag,
+                          std::string_view if_none_match) {
+  const bool fresh =
+      !etag.empty() && !if_none_match.empty() && if_none_match_matches(if_none_match, etag);
+  HttpResponse res{fresh ? http::status::not_modified : http::status::ok, 11};
+  if (!etag.empty()) res.set(http::field::etag, etag);
+  if (!fresh) {
+    res.set(http::field::content_type, asset.content_type);
+    res.body() = std::string(asset.body);
+  }
   if (asset.path == "/") {
     res.set("Content-Security-Policy", kSearchPageCsp);
     res.set(http::field::cache_control, "no-cache");
@@ -229,6 +394,45 @@ HttpResponse handle_asset(const EmbeddedAsset& asset) {
     res.set(http::field::cache_control, "public, max-age=300");
   }
   return res;
+}
+
+// Parameters that make `GET /` a search: with none of them the page is the static asset.
+bool is_page_search(const Target& target) {
+  for (const char* name : {"q", "tag", "since", "until"}) {
+    auto it = target.params.find(name);
+    if (it != target.params.end() && !it->second.empty()) return true;
+  }
+  return false;
+}
+
+HttpResponse html_page(http::status status, std::string body) {
+  HttpResponse res{status, 11};
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.set("Content-Security-Policy", kSearchPageCsp);
+  res.set(http::field::cache_control, "no-cache");
+  res.body() = std::move(body);
+  return res;
+}
+
+// `GET /?q=...`: the page with the results in it, for browsers without JavaScript. Errors
+// a reader can act on are shown on the page (HTML, not JSON); the rest go to the catch point.
+HttpResponse handle_page_search(const Target& target, Searcher& searcher,
+                                const RequestLimits& limits, const EmbeddedAsset& page) {
+  auto q = target.params.find("q");
+  const std::string query = q == target.params.end() ? std::string() : q->second;
+  try {
+    const SearchRequest request = parse_search_params(target.params, limits);
+    return html_page(http::status::ok,
+                     render_results_page(page.body, request, searcher.search(request)));
+  } catch (const BadRequest& e) {
+    return html_page(http::status::bad_request, render_error_page(page.body, query, e.what()));
+  } catch (const Xapian::QueryParserError& e) {
+    return html_page(http::status::bad_request,
+                     render_error_page(page.body, query, "bad query: " + e.get_msg()));
+  } catch (const IndexUnavailable&) {
+    return html_page(http::status::service_unavailable,
+                     render_error_page(page.body, query, "Search is unavailable right now."));
+  }
 }
 
 HttpResponse handle_static(const fs::path& file) {
@@ -336,6 +540,54 @@ std::string_view content_type_for(const fs::path& file) {
   return it == kTypes.end() ? std::string_view("application/octet-stream") : it->second;
 }
 
+std::string normalize_public_url(std::string_view text) {
+  auto fail = [&](const std::string& why) -> std::string {
+    throw std::invalid_argument("--public-url '" + std::string(text) + "': " + why);
+  };
+  const auto parsed = urls::parse_absolute_uri(text);
+  if (!parsed) return fail("not an absolute URL (" + parsed.error().message() + ")");
+  const urls::url_view& url = *parsed;
+  if (url.scheme_id() != urls::scheme::http && url.scheme_id() != urls::scheme::https) {
+    return fail("the scheme must be http or https");
+  }
+  if (!url.has_authority() || url.encoded_host().empty()) return fail("the host is missing");
+  if (url.has_userinfo()) return fail("user info does not belong in a public URL");
+  if (url.has_query() || url.has_fragment()) return fail("a query or fragment is not allowed");
+  std::string out(url.buffer());
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  return out;
+}
+
+bool is_valid_host_header(std::string_view host) {
+  if (host.empty()) return false;
+  const auto parsed = urls::parse_authority(host);
+  if (!parsed) return false;
+  const urls::authority_view& authority = *parsed;
+  if (authority.has_userinfo()) return false;
+  switch (authority.host_type()) {
+    case urls::host_type::ipv4:
+    case urls::host_type::ipv6:
+      break;
+    case urls::host_type::name: {
+      const std::string_view name = authority.encoded_host();
+      if (name.empty() || name.size() > 253) return false;
+      for (char c : name) {
+        if (!is_token_char(c) && c != '.') return false;
+        if (c == '_') return false;
+      }
+      break;
+    }
+    default:
+      return false;  // IPvFuture and anything else
+  }
+  if (authority.has_port()) {
+    const std::string_view port = authority.port();
+    if (port.empty() || port.size() > 5) return false;
+    if (std::stoul(std::string(port)) > 65535) return false;
+  }
+  return true;
+}
+
 // ---- Router ------------------------------------------------------------------------------
 
 Router::Router(RouterConfig config) : config_(std::move(config)) {
@@ -353,6 +605,10 @@ Router::Router(RouterConfig config) : config_(std::move(config)) {
                                   ": not a readable directory");
     }
   }
+  if (!config_.metrics) config_.metrics = std::make_shared<Metrics>(std::string(version()));
+  for (const auto& file : embedded_files()) {  // hash the assets now, not on a first request
+    asset_etag(EmbeddedAsset{file.name, {}, file.data});
+  }
 }
 
 HttpResponse Router::error_response(http::status status, std::string_view code,
@@ -368,7 +624,8 @@ HttpResponse Router::error_response(http::status status, std::string_view code,
   return res;
 }
 
-HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
+HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher, RequestInfo* info) const {
+  RouteLabel label = RouteLabel::kInvalid;  // until the request is routed
   const std::string request_id = request_id_for(header_value(req, "X-Request-Id"));
   const bool head = req.method() == http::verb::head;
   const std::string_view origin = header_value(req, http::field::origin);
@@ -424,6 +681,10 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
         slug = path.substr(kPostsPrefix.size());
       } else if (path == "/healthz") {
         route = Route::kHealth;
+      } else if (path == "/metrics") {
+        route = Route::kMetrics;
+      } else if (path == "/opensearch.xml") {
+        route = Route::kOpenSearch;
       } else if ((asset = find_embedded_asset(path)) != nullptr) {
         route = Route::kAsset;
       } else if (!static_root_.empty() && path != "/api" && !starts_with(path, "/api/")) {
@@ -433,10 +694,12 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
         }
       }
 
+      label = route_label(route, asset);
       if (route == Route::kNone) {
         return json_error(http::status::not_found, "not_found", "no such resource");
       }
       if (req.method() == http::verb::options) {
+        label = RouteLabel::kOptions;
         HttpResponse r{http::status::no_content, 11};
         r.set(http::field::allow, kAllow);
         if (origin_allowed && req.find(http::field::access_control_request_method) != req.end()) {
@@ -447,11 +710,24 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
         return r;
       }
       switch (route) {
-        case Route::kSearch: return handle_search(target, searcher, config_.limits);
-        case Route::kSuggest: return handle_suggest(target, searcher);
-        case Route::kPost: return handle_post(slug, target, searcher);
+        case Route::kSearch:
+          return with_etag(req, raw_target, searcher,
+                           [&] { return handle_search(target, searcher, config_.limits); });
+        case Route::kSuggest:
+          return with_etag(req, raw_target, searcher,
+                           [&] { return handle_suggest(target, searcher); });
+        case Route::kPost:
+          return with_etag(req, raw_target, searcher,
+                           [&] { return handle_post(slug, target, searcher, label); });
         case Route::kHealth: return handle_health(searcher);
-        case Route::kAsset: return handle_asset(*asset);
+        case Route::kMetrics: return handle_metrics(searcher, *config_.metrics, config_.error_log);
+        case Route::kOpenSearch: return handle_opensearch(public_base(config_, req));
+        case Route::kAsset:
+          if (asset->path == "/" && is_page_search(target)) {
+            return handle_page_search(target, searcher, config_.limits, *asset);
+          }
+          return handle_asset(*asset, asset_etag(*asset),
+                              header_value(req, http::field::if_none_match));
         case Route::kStatic: return handle_static(*static_file);
         case Route::kNone: break;
       }
@@ -481,6 +757,7 @@ HttpResponse Router::handle(const HttpRequest& req, Searcher& searcher) const {
     res = json_error(http::status::internal_server_error, "internal_error", "internal error");
   }
 
+  if (info != nullptr) info->route = label;
   // Headers every response carries.
   res.version(req.version());
   res.set(http::field::server, kServerName);

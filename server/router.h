@@ -20,6 +20,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "common/search_request.h"
+#include "server/metrics.h"
 
 namespace postsearch {
 
@@ -49,6 +51,21 @@ struct RouterConfig {
   RequestLimits limits;
   // Receives one line per internal error (500, unexpected 503 causes). Default: stderr.
   std::function<void(std::string_view)> error_log;
+  // The counters /metrics shows; the session layer records into the same object. Default:
+  // a fresh one owned by the Router.
+  std::shared_ptr<Metrics> metrics;
+  // The site's public origin behind a proxy ("https://search.example", no trailing slash;
+  // see normalize_public_url), used in /opensearch.xml. Empty: the request's Host header
+  // when it is a valid host[:port], else fallback_origin.
+  std::string public_url;
+  // The origin /opensearch.xml names when neither public_url nor a valid Host header is
+  // there. HttpServer sets it to http://127.0.0.1:PORT once it has bound its port.
+  std::string fallback_origin = "http://127.0.0.1:8080";
+};
+
+// What the router learnt about a request, for the session layer's metrics and access log.
+struct RequestInfo {
+  RouteLabel route = RouteLabel::kInvalid;
 };
 
 class Router {
@@ -58,8 +75,17 @@ class Router {
 
   // Answers one request. The response is complete: status, Content-Type, Content-Length
   // (also for HEAD, whose body is empty), X-Request-Id, Server, Cache-Control, CORS
-  // headers, and keep-alive as the request asked. Never throws.
-  HttpResponse handle(const HttpRequest& request, Searcher& searcher) const;
+  // headers, and keep-alive as the request asked. Never throws. When `info` is given it
+  // receives the request's route label (kInvalid when it was refused before routing).
+  //
+  // Caching: a 200 from /api/* carries a weak ETag derived from the index version
+  // (IndexStatus::version, read before the handler runs, so a tag is never newer than its
+  // body) and the raw target, with `Cache-Control: no-cache`; a matching If-None-Match gets
+  // 304 without running the search. Embedded assets carry a strong ETag of their bytes and
+  // `public, max-age=300` (the page itself `no-cache`). Errors, /metrics and /healthz are
+  // `no-store`.
+  HttpResponse handle(const HttpRequest& request, Searcher& searcher,
+                      RequestInfo* info = nullptr) const;
 
   // A JSON error for a request that could not be parsed (the session layer: 400, 413, 414,
   // 431). It carries a fresh request id and `Connection: close`.
@@ -67,6 +93,10 @@ class Router {
                               std::string_view message) const;
 
   const RouterConfig& config() const { return config_; }
+  Metrics& metrics() const { return *config_.metrics; }
+
+  // Replaces config().fallback_origin. Not thread-safe: call before serving requests.
+  void set_fallback_origin(std::string origin) { config_.fallback_origin = std::move(origin); }
 
  private:
   RouterConfig config_;
@@ -89,5 +119,15 @@ std::optional<std::filesystem::path> resolve_static_file(const std::filesystem::
 
 // Content-Type for a file name by extension ("application/octet-stream" when unknown).
 std::string_view content_type_for(const std::filesystem::path& file);
+
+// Checks --public-url: an absolute http or https URL with a host, without user info, query
+// or fragment (parsed by Boost.URL). Returns it without a trailing '/'
+// ("https://blog.example/search"). Throws std::invalid_argument with the reason.
+std::string normalize_public_url(std::string_view url);
+
+// True when a Host header value is a syntactically valid host[:port]: a DNS-style name
+// (letters, digits, '-', '.'), an IPv4 address or a bracketed IPv6 address, and an optional
+// port of 1-5 digits up to 65535. Anything else is not echoed into a document.
+bool is_valid_host_header(std::string_view host);
 
 }  // namespace postsearch

@@ -18,10 +18,14 @@ struct Mount {
   std::string_view content_type;
 };
 
-constexpr std::array<Mount, 3> kMounts = {{
+constexpr std::array<Mount, 5> kMounts = {{
     {"/", "index.html", "text/html; charset=utf-8"},
     {"/assets/search.css", "search.css", "text/css; charset=utf-8"},
     {"/assets/search.js", "search.js", "text/javascript; charset=utf-8"},
+    // The embeddable widget (SPEC §4): loaded cross-origin by a plain <script src> and, from
+    // its shadow roots, a plain <link rel=stylesheet>; neither needs CORS headers.
+    {"/widget.js", "widget.js", "text/javascript; charset=utf-8"},
+    {"/widget.css", "widget.css", "text/css; charset=utf-8"},
 }};
 
 std::vector<EmbeddedAsset> mount_assets() {

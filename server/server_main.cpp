@@ -5,17 +5,15 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "common/version.h"
 #include "server/http_server.h"
-
-#ifndef POSTSEARCH_VERSION
-#define POSTSEARCH_VERSION "0.0.0"
-#endif
 
 namespace {
 
@@ -47,7 +45,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Serves the postsearch HTTP API (/api/search, /api/posts/SLUG, /healthz) and a "
                "search page at /.",
                "postsearch-server"};
-  app.set_version_flag("--version", std::string("postsearch-server ") + POSTSEARCH_VERSION);
+  app.set_version_flag("--version", postsearch::version_line("postsearch-server"));
   app.add_option("--db", db, "Index directory (default: $POSTSEARCH_DB or var/index)")
       ->capture_default_str();
   app.add_option("--listen", config.listen,
@@ -62,6 +60,18 @@ int main(int argc, char** argv) {
                  "Serve the files under DIR for paths no API route matches")
       ->check(CLI::ExistingDirectory);
   app.add_flag("--quiet,-q", config.quiet, "Do not log a line per request");
+  std::string access_log;
+  std::string access_log_format = "json";
+  std::string public_url;
+  app.add_option("--access-log", access_log,
+                 "Write a structured line per request to PATH ('-': standard output) instead of "
+                 "the plain line on stderr; SIGHUP reopens the file");
+  app.add_option("--access-log-format", access_log_format, "json or logfmt")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"json", "logfmt"}));
+  app.add_option("--public-url", public_url,
+                 "The site's public origin behind a proxy (https://search.example), used in "
+                 "/opensearch.xml");
 
   // Limits (README "Limits and time-outs"): each has a safe default.
   double header_timeout = seconds(config.request_timeout);
@@ -117,6 +127,17 @@ int main(int argc, char** argv) {
   config.query_time_limit = milliseconds(query_time_limit);
   config.handle_signals = true;
   std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    if (!public_url.empty()) config.router.public_url = postsearch::normalize_public_url(public_url);
+    if (!access_log.empty()) {
+      config.request_log = std::make_shared<postsearch::AccessLog>(
+          access_log, postsearch::parse_access_log_format(access_log_format));
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "postsearch-server: " << e.what() << "\n";
+    return 2;
+  }
 
   try {
     postsearch::HttpServer server(std::move(config));

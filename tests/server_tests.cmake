@@ -1,7 +1,8 @@
 # Tests of the HTTP service (server/): included by tests/CMakeLists.txt.
 
 # The router called directly, without sockets.
-postsearch_test(server_tests test_router.cpp)
+postsearch_test(server_tests test_router.cpp test_page_renderer.cpp
+                test_operability.cpp test_metrics.cpp test_access_log.cpp)
 target_link_libraries(server_tests PRIVATE postsearch_http)
 
 # The Beast layer in-process, over real TCP on 127.0.0.1:0.
@@ -22,3 +23,22 @@ add_dependencies(live_load_tests postsearch-server postsearch-index)
 postsearch_test(hostile_tests test_hostile_clients.cpp)
 target_link_libraries(hostile_tests PRIVATE postsearch_http)
 add_dependencies(hostile_tests postsearch-server)
+
+# Operability end to end: /metrics parsed by the Prometheus client's parser after traffic,
+# ETag/304 across a postsearch-index run, the JSON access log under hostile clients. Debian's
+# python3-prometheus-client (scripts/install-deps.sh) lives with /usr/bin/python3, which a
+# pyenv or venv python3 earlier in PATH would not see.
+find_program(POSTSEARCH_SYSTEM_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(POSTSEARCH_SYSTEM_PYTHON)
+  add_test(NAME "ops: metrics, ETags and the access log against the real binaries"
+           COMMAND ${POSTSEARCH_SYSTEM_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/ops_e2e.py ${CMAKE_BINARY_DIR})
+  set_tests_properties("ops: metrics, ETags and the access log against the real binaries"
+                       PROPERTIES TIMEOUT 120)
+endif()
+
+# `cmake --install` into a temporary prefix: binaries, assets and examples, and
+# P/bin/postsearch-server --version (also the other two) runs from there.
+add_test(NAME "install: cmake --install puts binaries, assets and examples under the prefix"
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_test.sh ${CMAKE_BINARY_DIR})
+set_tests_properties("install: cmake --install puts binaries, assets and examples under the prefix"
+                     PROPERTIES TIMEOUT 120)

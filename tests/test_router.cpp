@@ -80,7 +80,7 @@ TEST_CASE("router: search answers with the SPEC response and card fields", "[rou
   Fixture f;
   const HttpResponse res = f.call("/api/search?q=event+loop");
   REQUIRE(res.result() == http::status::ok);
-  CHECK(header(res, "Cache-Control") == "no-store");
+  CHECK(header(res, "Cache-Control") == "no-cache");  // stored, revalidated by its ETag
   CHECK(header(res, "Server") == "postsearch");
   const json j = body_json(res);
   for (const char* key : {"query", "corrected_query", "total", "total_is_exact", "page",
@@ -510,6 +510,96 @@ TEST_CASE("router: the built-in search page and its assets", "[router]") {
   CHECK(header(css, "Content-Type") == "text/css; charset=utf-8");
   // The page works with a query in its URL.
   CHECK(f.call("/?q=asyncio").result() == http::status::ok);
+}
+
+TEST_CASE("router: the embeddable widget: /widget.js and /widget.css", "[router][widget]") {
+  // Blogs load them cross-origin with <script src> and (in the widget's shadow root)
+  // <link rel=stylesheet>: no CORS needed, so they are served the same with or without an
+  // Origin, allowed or not.
+  RouterConfig config;
+  config.cors_origins = {"https://blog.example"};
+  Fixture f(config);
+  for (const std::string origin : {"", "https://blog.example", "https://evil.example"}) {
+    INFO("Origin: " << origin);
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!origin.empty()) headers.emplace_back("Origin", origin);
+
+    const HttpResponse js = f.call("/widget.js", http::verb::get, headers);
+    REQUIRE(js.result() == http::status::ok);
+    CHECK(header(js, "Content-Type") == "text/javascript; charset=utf-8");
+    CHECK(header(js, "Cache-Control") == "public, max-age=300");
+    CHECK(header(js, "X-Content-Type-Options") == "nosniff");  // so the type must be right
+    CHECK_FALSE(has_header(js, "Content-Security-Policy"));    // the page's policy, not ours
+    // What the script is built on: its own URL, shadow roots, the API, its stylesheet.
+    for (const char* needle : {"document.currentScript", "attachShadow", "api/search",
+                               "widget.css", "window.postsearch"}) {
+      CHECK(js.body().find(needle) != std::string::npos);
+    }
+
+    const HttpResponse css = f.call("/widget.css", http::verb::get, headers);
+    REQUIRE(css.result() == http::status::ok);
+    CHECK(header(css, "Content-Type") == "text/css; charset=utf-8");
+    CHECK(header(css, "Cache-Control") == "public, max-age=300");
+    CHECK(css.body().find("prefers-color-scheme: dark") != std::string::npos);
+    // No third-party requests from the stylesheet: no @import, no url() (fonts, images).
+    CHECK(css.body().find("@import") == std::string::npos);
+    CHECK(css.body().find("url(") == std::string::npos);
+  }
+  const HttpResponse head = f.call("/widget.js", http::verb::head);
+  CHECK(head.result() == http::status::ok);
+  CHECK(head.body().empty());
+  CHECK(header(head, "Content-Length") == std::to_string(f.call("/widget.js").body().size()));
+  CHECK(f.call("/widget.js", http::verb::post).result() == http::status::method_not_allowed);
+  CHECK(f.call("/widget").result() == http::status::not_found);
+  CHECK(f.call("/assets/widget.js").result() == http::status::not_found);
+}
+
+TEST_CASE("router: CORS for the widget's requests from a blog's origin", "[router][widget]") {
+  RouterConfig config;
+  config.cors_origins = {"http://127.0.0.1:4000"};
+  Fixture f(config);
+  const std::vector<std::pair<std::string, std::string>> blog_origin = {
+      {"Origin", "http://127.0.0.1:4000"}};
+  const std::vector<std::pair<std::string, std::string>> other_origin = {
+      {"Origin", "http://127.0.0.1:4001"}};  // another port is another origin
+
+  // The widget's two requests are "simple" GETs (no custom header): the browser sends them
+  // without a preflight and lets the page read the answer only with a matching
+  // Access-Control-Allow-Origin.
+  for (const std::string target : {"/api/search?q=asyncio&per_page=8", "/api/suggest?q=asy"}) {
+    INFO(target);
+    const HttpResponse allowed = f.call(target, http::verb::get, blog_origin);
+    CHECK(allowed.result() == http::status::ok);
+    CHECK(header(allowed, "Access-Control-Allow-Origin") == "http://127.0.0.1:4000");
+    CHECK(header(allowed, "Access-Control-Expose-Headers") == "X-Request-Id");
+    CHECK(header(allowed, "Vary").find("Origin") != std::string::npos);
+    CHECK_FALSE(has_header(allowed, "Access-Control-Allow-Credentials"));  // no cookies
+
+    const HttpResponse denied = f.call(target, http::verb::get, other_origin);
+    CHECK(denied.result() == http::status::ok);  // answered; the browser withholds it
+    CHECK_FALSE(has_header(denied, "Access-Control-Allow-Origin"));
+    CHECK_FALSE(has_header(denied, "Access-Control-Expose-Headers"));
+    CHECK(header(denied, "Vary").find("Origin") != std::string::npos);
+  }
+
+  // A preflight (a page that adds X-Request-Id, say) from the allowed origin.
+  auto preflight = blog_origin;
+  preflight.emplace_back("Access-Control-Request-Method", "GET");
+  preflight.emplace_back("Access-Control-Request-Headers", "x-request-id");
+  const HttpResponse ok = f.call("/api/search?q=asyncio", http::verb::options, preflight);
+  CHECK(ok.result() == http::status::no_content);
+  CHECK(ok.body().empty());
+  CHECK(header(ok, "Access-Control-Allow-Origin") == "http://127.0.0.1:4000");
+  CHECK(header(ok, "Access-Control-Allow-Methods").find("GET") != std::string::npos);
+  CHECK(header(ok, "Access-Control-Allow-Headers").find("X-Request-Id") != std::string::npos);
+  CHECK_FALSE(header(ok, "Access-Control-Max-Age").empty());
+  // ... and from another origin: no grant at all.
+  auto other_preflight = other_origin;
+  other_preflight.emplace_back("Access-Control-Request-Method", "GET");
+  const HttpResponse no = f.call("/api/suggest?q=asy", http::verb::options, other_preflight);
+  CHECK_FALSE(has_header(no, "Access-Control-Allow-Origin"));
+  CHECK_FALSE(has_header(no, "Access-Control-Allow-Methods"));
+  CHECK_FALSE(has_header(no, "Access-Control-Allow-Headers"));
 }
 
 TEST_CASE("router: static files: served under the directory, traversal is 404", "[router][static]") {

@@ -19,7 +19,7 @@ test('typing a query shows highlighted results', async () => {
   const page = await browser.newPage();
   const problems = watchPage(page, [server.url]);
   await page.goto(server.url + '/');
-  await page.getByRole('searchbox').fill('asyncio');
+  await page.getByRole('combobox', { name: 'Search the posts' }).fill('asyncio');
   await page.locator('.ps-hit').first().waitFor();
   assert.ok(await page.locator('.ps-hit mark').count() > 0);
   await page.screenshot({ path: screenshotPath('smoke.png'), fullPage: true });
