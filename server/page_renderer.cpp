@@ -6,7 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/text.h"
+
 namespace postsearch {
+
+// Every string from a post or the query goes through this one escaper (common/text).
+using text::html_escape;
 
 namespace {
 
@@ -314,22 +319,6 @@ void fill_form(std::string& page, std::string_view query, SortOrder sort) {
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 bool is_safe_href(std::string_view url) {
   auto starts_with_ci = [&](std::string_view prefix) {

@@ -24,9 +24,6 @@
 
 namespace postsearch {
 
-// Text for HTML element content or a double-quoted attribute value: & < > " ' escaped.
-std::string html_escape(std::string_view text);
-
 // True for an absolute http(s) URL or a site-relative path ("/posts/x", not "//host").
 bool is_safe_href(std::string_view url);
 

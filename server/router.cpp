@@ -271,25 +271,10 @@ HttpResponse handle_metrics(Searcher& searcher, const Metrics& metrics,
   return res;
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // The OpenSearch description (https://github.com/dewitt/opensearch): lets a browser add the
 // blog as a search engine, with search-box suggestions from /api/suggest.
 HttpResponse handle_opensearch(std::string_view base) {
-  const std::string b = xml_escape(base);
+  const std::string b = text::html_escape(base);  // its five escapes are XML's too
   std::string xml;
   xml += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += "<OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/searcher.h"
+#include "common/text.h"
 #include "server/page_renderer.h"
 #include "server/router.h"
 #include "server/search_page.h"
@@ -45,7 +46,7 @@ SearchResponse response_with(std::vector<Card> hits, std::size_t total) {
 
 }  // namespace
 
-TEST_CASE("page: html_escape escapes the five characters, nothing else", "[page]") {
+TEST_CASE("page: the escaper the renderer uses escapes the five characters, nothing else", "[page]") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", ""},
       {"plain text", "plain text"},
@@ -57,7 +58,7 @@ TEST_CASE("page: html_escape escapes the five characters, nothing else", "[page]
   };
   for (const auto& [in, out] : cases) {
     INFO(in);
-    CHECK(html_escape(in) == out);
+    CHECK(text::html_escape(in) == out);
   }
 }
 
