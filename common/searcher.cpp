@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include <xapian.h>
 
@@ -79,6 +80,267 @@ class FacetSpy : public Xapian::MatchSpy {
   std::optional<Clock::time_point> deadline_;
   std::size_t seen_ = 0;
 };
+
+// Facet counting. Local databases use FacetSpy (it keeps to the time budget). xapian-tcpsrv
+// can only run match spies Xapian registers, so with a remote shard every shard counts the
+// distinct values of the tag-set slot and the date slot with Xapian's ValueCountMatchSpy
+// (remotely, merged into these objects by get_mset), and the counts are split here: each
+// distinct tag set adds its count to each of its tags, each date to its year. Both give the
+// same counts; the remote way cannot stop at the deadline (its spy runs in xapian-tcpsrv),
+// so its counts are exact unless the match itself was cut short.
+struct Facets {
+  std::unique_ptr<FacetSpy> local;
+  std::unique_ptr<Xapian::ValueCountMatchSpy> tag_sets;
+  std::unique_ptr<Xapian::ValueCountMatchSpy> dates;
+
+  Facets() = default;
+  Facets(bool remote, std::optional<Clock::time_point> deadline) {
+    if (remote) {
+      tag_sets = std::make_unique<Xapian::ValueCountMatchSpy>(schema::kTags);
+      dates = std::make_unique<Xapian::ValueCountMatchSpy>(schema::kDate);
+    } else {
+      local = std::make_unique<FacetSpy>(deadline);
+    }
+  }
+
+  void attach(Xapian::Enquire& enquire) {
+    if (local) {
+      enquire.add_matchspy(local.get());
+    } else {
+      enquire.add_matchspy(tag_sets.get());
+      enquire.add_matchspy(dates.get());
+    }
+  }
+
+  // Moves the counts into `response`; `counted` says whether they were asked for.
+  void collect(const Xapian::MSet& mset, bool counted, SearchResponse& response) {
+    if (local) {
+      response.tag_counts = std::move(local->tag_counts);
+      response.year_counts = std::move(local->year_counts);
+      response.facets_exact = local->complete;
+      return;
+    }
+    response.tag_counts.clear();
+    response.year_counts.clear();
+    response.facets_exact =
+        !counted || mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    if (!counted) return;
+    for (auto v = tag_sets->values_begin(); v != tag_sets->values_end(); ++v) {
+      const std::string tags = *v;
+      const auto n = static_cast<std::size_t>(v.get_termfreq());
+      std::size_t start = 0;
+      while (start < tags.size()) {
+        std::size_t end = tags.find('\x1f', start);
+        if (end == std::string::npos) end = tags.size();
+        if (end > start) response.tag_counts[tags.substr(start, end - start)] += n;
+        start = end + 1;
+      }
+    }
+    for (auto v = dates->values_begin(); v != dates->values_end(); ++v) {
+      const std::string date = *v;
+      if (date.size() >= 4) response.year_counts[date.substr(0, 4)] += static_cast<std::size_t>(v.get_termfreq());
+    }
+  }
+};
+
+// Inode, modification and change times of a file (empty without one): renaming a new file
+// over it changes them, and so does any edit or chmod.
+std::string file_identity(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
+         std::to_string(st.st_ctim.tv_nsec);
+}
+
+// --- Wildcards over several databases ---
+// Xapian 1.4 expands a wildcard (`conc*`, and the search-as-you-type last word) inside each
+// database of a multi-database on its own: the expanded terms' statistics, and the pick of
+// the most frequent kMaxWildcardTerms, are per shard, so the same query ranks differently
+// over shards than over one database of the same posts. Over several databases the searcher
+// therefore expands each wildcard itself, over the whole set (allterms of a multi-database
+// merges the shards and sums their frequencies), into plain terms whose statistics Xapian
+// gathers from every shard like any other term's. The public API cannot rebuild a query
+// node (no accessor for a phrase window or a weight factor), but a node's serialisation is
+// its header followed by its subqueries' serialisations: the rewritten subqueries are
+// spliced in after the header and the whole is unserialised again. A node whose form does
+// not match is left as it is.
+
+// Xapian's encode_length (1.4): one byte below 255, else 0xff and 7-bit groups.
+bool decode_length(const std::string& s, std::size_t& pos, std::size_t& out) {
+  if (pos >= s.size()) return false;
+  const auto first = static_cast<unsigned char>(s[pos++]);
+  if (first != 0xff) {
+    out = first;
+    return true;
+  }
+  std::size_t value = 0;
+  unsigned shift = 0;
+  while (pos < s.size() && shift < 56) {
+    const auto b = static_cast<unsigned char>(s[pos++]);
+    value |= static_cast<std::size_t>(b & 0x7f) << shift;
+    shift += 7;
+    if (b & 0x80) {
+      out = value + 255;
+      return true;
+    }
+  }
+  return false;
+}
+
+// A term no document has: what an empty expansion becomes (it keeps the node's arity).
+constexpr const char* kNoSuchTerm = "\x01postsearch:no-such-term";
+
+// The terms an OP_WILDCARD query stands for over `db`: every indexed term with its pattern as
+// prefix, or, beyond its limit, the most frequent (then alphabetical). nullopt if `q`'s
+// serialised form is not the one understood here.
+std::optional<std::vector<std::string>> wildcard_terms(const Xapian::Database& db,
+                                                       const Xapian::Query& q) {
+  const std::string s = q.serialise();
+  std::size_t pos = 1, max = 0, length = 0;
+  if (s.empty() || s[0] != '\x0b' || !decode_length(s, pos, max) || pos + 2 > s.size()) {
+    return std::nullopt;
+  }
+  const auto max_type = static_cast<unsigned char>(s[pos]);
+  pos += 2;  // max_type, combiner
+  if (!decode_length(s, pos, length) || pos + length != s.size()) return std::nullopt;
+  const std::string pattern = s.substr(pos);
+  std::vector<std::pair<std::string, Xapian::doccount>> found;
+  for (auto t = db.allterms_begin(pattern); t != db.allterms_end(pattern); ++t) {
+    found.emplace_back(*t, t.get_termfreq());
+  }
+  if (max != 0 && found.size() > max) {
+    if (max_type != Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT) return std::nullopt;
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    found.resize(max);
+    std::sort(found.begin(), found.end());
+  }
+  std::vector<std::string> terms;
+  for (auto& [term, freq] : found) terms.push_back(std::move(term));
+  return terms;
+}
+
+Xapian::Query synonym_of(const std::vector<std::string>& terms) {
+  if (terms.empty()) return Xapian::Query(kNoSuchTerm);
+  std::vector<Xapian::Query> leaves(terms.begin(), terms.end());
+  return Xapian::Query(Xapian::Query::OP_SYNONYM, leaves.begin(), leaves.end());
+}
+
+// `q` with every wildcard expanded over `db`; nullopt when nothing changed.
+std::optional<Xapian::Query> expand_wildcards_in(const Xapian::Database& db, const Xapian::Query& q) {
+  const Xapian::Query::op type = q.get_type();
+  if (type == Xapian::Query::OP_WILDCARD) {
+    const auto terms = wildcard_terms(db, q);
+    if (!terms) return std::nullopt;
+    return synonym_of(*terms);
+  }
+  const std::size_t n = q.get_num_subqueries();
+  if (n == 0) return std::nullopt;
+  std::vector<Xapian::Query> children;
+  std::vector<std::optional<Xapian::Query>> rewritten;
+  bool changed = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    children.push_back(q.get_subquery(i));
+    rewritten.push_back(expand_wildcards_in(db, children.back()));
+    changed = changed || rewritten.back().has_value();
+  }
+  if (!changed) return std::nullopt;
+  if (type == Xapian::Query::OP_SYNONYM) {
+    // A synonym of a wildcard is a synonym of its terms (so that Xapian sees distinct terms,
+    // as it does for a wildcard, and weighs the synonym the same way).
+    std::vector<Xapian::Query> leaves;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (children[i].get_type() == Xapian::Query::OP_WILDCARD) {
+        const auto terms = wildcard_terms(db, children[i]);
+        if (!terms) return std::nullopt;
+        for (const auto& term : *terms) leaves.emplace_back(term);
+        if (terms->empty()) leaves.emplace_back(kNoSuchTerm);
+      } else {
+        leaves.push_back(rewritten[i] ? *rewritten[i] : children[i]);
+      }
+    }
+    return Xapian::Query(Xapian::Query::OP_SYNONYM, leaves.begin(), leaves.end());
+  }
+  const std::string whole = q.serialise();
+  std::string tail;
+  for (const auto& child : children) tail += child.serialise();
+  if (whole.size() < tail.size() || whole.compare(whole.size() - tail.size(), tail.size(), tail) != 0) {
+    return std::nullopt;
+  }
+  std::string spliced = whole.substr(0, whole.size() - tail.size());
+  for (std::size_t i = 0; i < n; ++i) spliced += (rewritten[i] ? *rewritten[i] : children[i]).serialise();
+  return Xapian::Query::unserialise(spliced);
+}
+
+Xapian::Query expand_wildcards(const Xapian::Database& db, const Xapian::Query& q) {
+  auto expanded = expand_wildcards_in(db, q);
+  return expanded ? *expanded : q;
+}
+
+// --- Ordering with remote shards ---
+// xapian-tcpsrv cannot run a KeyMaker ("not supported for the remote backend"), so the
+// searcher's order (relevance or date, then newest first, then slug) cannot be asked of
+// Xapian there. Xapian sorts by the first criterion alone (relevance, or the date slot) and
+// the rest is sorted here: enough hits are fetched that the group of equal first keys at the
+// page's end is complete, then they are sorted by the whole order and the page cut out.
+// That is the order a KeyMaker gives, because the whole order refines the first criterion.
+struct RankedHit {
+  Xapian::Document doc;
+  double weight = 0;
+  std::string date;
+  std::string slug;
+};
+
+std::vector<RankedHit> ranked(const Xapian::MSet& mset) {
+  std::vector<RankedHit> out;
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    out.push_back({it.get_document(), it.get_weight(), {}, {}});
+  }
+  return out;
+}
+
+// `enquire` must already sort by relevance alone (by_date false) or by the date slot,
+// descending, then relevance (by_date true), and have no match spy. `top` is its get_mset(0,
+// first + count) (the caller's, with its counts).
+std::vector<RankedHit> remote_page(Xapian::Enquire& enquire, Xapian::MSet top, Xapian::doccount first,
+                                   Xapian::doccount count, bool by_date) {
+  const Xapian::doccount want = first + count;
+  auto primary_equal = [&](const Xapian::MSet& m, Xapian::doccount a, Xapian::doccount b) {
+    auto ia = m[a], ib = m[b];
+    if (by_date) return ia.get_document().get_value(schema::kDate) == ib.get_document().get_value(schema::kDate);
+    return ia.get_weight() == ib.get_weight();
+  };
+  Xapian::MSet m = std::move(top);
+  Xapian::doccount asked = want;
+  while (m.size() == asked && m.size() >= want && want > 0 && primary_equal(m, want - 1, m.size() - 1)) {
+    asked *= 2;
+    m = enquire.get_mset(0, asked);
+  }
+  m.fetch();
+  std::vector<RankedHit> hits = ranked(m);
+  for (auto& h : hits) {
+    h.date = h.doc.get_value(schema::kDate);
+    h.slug = h.doc.get_value(schema::kSlug);
+  }
+  std::stable_sort(hits.begin(), hits.end(), [&](const RankedHit& a, const RankedHit& b) {
+    if (!by_date && a.weight != b.weight) return a.weight > b.weight;
+    if (a.date != b.date) return a.date > b.date;
+    return a.slug < b.slug;
+  });
+  if (hits.size() > want) hits.resize(want);
+  hits.erase(hits.begin(), hits.begin() + std::min<std::ptrdiff_t>(first, static_cast<std::ptrdiff_t>(hits.size())));
+  return hits;
+}
+
+IndexSet single_index(std::filesystem::path path) {
+  IndexSet set;
+  IndexSource source;
+  source.spec = path.string();
+  source.path = std::move(path);
+  set.sources.push_back(std::move(source));
+  return set;
+}
 
 // Words the user is still typing or wrote with a trailing '*': they match as prefixes,
 // so the snippet marks the words they expand to.
@@ -198,9 +460,10 @@ std::string revision_of(const Xapian::Database& db) {
   try {
     return std::to_string(db.get_revision());
   } catch (const Xapian::InvalidOperationError&) {
-    return std::to_string(db.get_doccount()) + "-" + std::to_string(db.get_lastdocid()) + "-" +
-           db.get_metadata("postsearch:updated");
+  } catch (const Xapian::UnimplementedError&) {  // a remote shard
   }
+  return std::to_string(db.get_doccount()) + "-" + std::to_string(db.get_lastdocid()) + "-" +
+         db.get_metadata("postsearch:updated");
 }
 
 // The word at the end of the query, if the query ends in one (the word being typed).
@@ -219,8 +482,8 @@ std::string last_word(const std::string& query) {
 
 class Searcher::Impl {
  public:
-  Impl(std::filesystem::path path, SearcherOptions options)
-      : path_(std::move(path)), options_(options), stemmer_("english") {
+  Impl(IndexSet indexes, SearcherOptions options)
+      : indexes_(std::move(indexes)), options_(options), stemmer_("english") {
     for (const char* word : kStopWords) stopper_.add(word);
     parser_.set_stemmer(stemmer_);
     parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -273,6 +536,10 @@ class Searcher::Impl {
         // Every JSON parsed here is a document's stored card: a damaged index.
         open_ = false;
         throw IndexUnavailable("cannot read the index: a stored document is damaged");
+      } catch (const Xapian::NetworkError& e) {
+        // A remote shard went away, timed out or restarted: one retry on a new connection.
+        open_ = false;
+        if (attempt >= 1) throw IndexUnavailable("a remote shard cannot be reached: " + e.get_msg());
       }
     }
   }
@@ -349,7 +616,7 @@ class Searcher::Impl {
       std::vector<Scored> scored;
       auto count = [&](const Xapian::Query& q) {
         Xapian::Enquire enquire(db);
-        enquire.set_query(q);
+        enquire.set_query(parts_.size() > 1 ? expand_wildcards(db, q) : q);
         enquire.set_weighting_scheme(Xapian::BoolWeight());
         // Exact counts: estimates of phrase matches are far off.
         return enquire.get_mset(0, 0, db.get_doccount()).get_matches_estimated();
@@ -415,13 +682,23 @@ class Searcher::Impl {
       Xapian::Query like(Xapian::Query::OP_OR, words.begin(), words.end());
       Xapian::Enquire enquire(db);
       enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, like, Xapian::Query(id)));
-      enquire.set_sort_by_relevance_then_key(&sorter_, false);
-      const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
-      const double top = mset.get_max_attained();
-      for (auto m = mset.begin(); m != mset.end(); ++m) {
-        const std::string data = m.get_document().get_data();
+      std::vector<RankedHit> hits;
+      double top = 0;
+      if (remote_) {
+        enquire.set_sort_by_relevance();  // see remote_page
+        const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+        top = mset.get_max_attained();
+        hits = remote_page(enquire, mset, 0, static_cast<Xapian::doccount>(limit), false);
+      } else {
+        enquire.set_sort_by_relevance_then_key(&sorter_, false);
+        const Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(limit));
+        top = mset.get_max_attained();
+        hits = ranked(mset);
+      }
+      for (const RankedHit& hit : hits) {
+        const std::string data = hit.doc.get_data();
         Card card = deserialise_card(decode_document_data(data).card);
-        card.score = top > 0 ? std::max(1e-4, std::round(m.get_weight() / top * 1e4) / 1e4) : 1.0;
+        card.score = top > 0 ? std::max(1e-4, std::round(hit.weight / top * 1e4) / 1e4) : 1.0;
         response.hits.push_back(std::move(card));
       }
       return response;
@@ -432,47 +709,153 @@ class Searcher::Impl {
     return with_database([&](Xapian::Database& db) {
       IndexStatus s;
       s.posts = db.get_doccount();
-      s.updated = db.get_metadata("postsearch:updated");
-      s.version = db.get_uuid() + ":" + revision_of(db);
+      if (parts_.size() == 1) {
+        s.updated = db.get_metadata("postsearch:updated");
+        s.version = db.get_uuid() + ":" + revision_of(db);
+        return s;
+      }
+      // Several parts: the newest update, and every part's commit (any commit changes it).
+      for (const Part& part : parts_) {
+        s.updated = std::max(s.updated, part.db.get_metadata("postsearch:updated"));
+        if (!s.version.empty()) s.version += ",";
+        s.version += part.db.get_uuid() + ":" + revision_of(part.db);
+      }
       return s;
     });
   }
 
  private:
-  // Picks up the latest commit: reopen() for the live database, a fresh open when a full
-  // rebuild swapped another generation in (the index directory's stub file was replaced).
-  void refresh() {
-    const std::string stub = stub_identity();
-    if (!open_ || stub != stub_) {
-      db_ = Xapian::Database(path_.string());
-      // An empty stub file opens as a database of no shards, which searches fail on with a
-      // confusing error: it is a damaged index (only such a database has no UUID).
-      if (db_.get_uuid().empty()) {
-        open_ = false;
-        throw IndexUnavailable("the search index cannot be opened: its stub XAPIANDB names no database");
+  // One database of the set as opened: a local index directory (or shard of a sharded one)
+  // or a remote shard.
+  struct Part {
+    std::string label;  // the directory or tcp://host:port, for messages
+    bool remote = false;
+    Xapian::Database db;
+  };
+
+  // What the local sources look like on disk now: the databases to open, in order, the
+  // dictionary, and an identity that changes whenever any stub (DIR/XAPIANDB, each shard's,
+  // the dictionary's) or SHARDS file is replaced or edited.
+  struct Layout {
+    std::vector<std::pair<const IndexSource*, std::filesystem::path>> parts;  // path empty: remote
+    std::filesystem::path dictionary;
+    std::string identity;
+  };
+
+  Layout layout() {
+    Layout out;
+    for (const IndexSource& source : indexes_.sources) {
+      if (source.remote) {
+        out.parts.emplace_back(&source, std::filesystem::path());
+        out.identity += "R;";
+        continue;
       }
-      stub_ = stub;
+      out.identity += file_identity(source.path / "XAPIANDB") + "|";
+      const std::vector<std::filesystem::path>& shards = shards_of(source.path, out.identity);
+      out.identity += ";";
+      if (shards.empty()) {
+        out.parts.emplace_back(&source, source.path);
+        continue;
+      }
+      for (const auto& shard : shards) {
+        out.parts.emplace_back(&source, shard);
+        out.identity += file_identity(shard / "XAPIANDB") + ";";
+      }
+      const std::filesystem::path dictionary = source.path / kDictionaryDir;
+      if (indexes_.dictionary.empty() && out.dictionary.empty() &&
+          !file_identity(dictionary / "XAPIANDB").empty()) {
+        out.dictionary = dictionary;
+      }
+    }
+    if (!indexes_.dictionary.empty()) {
+      // A sharded index directory given as --dict stands for its dictionary.
+      out.dictionary = file_identity(indexes_.dictionary / kShardsFile).empty()
+                           ? indexes_.dictionary
+                           : indexes_.dictionary / kDictionaryDir;
+    }
+    if (!out.dictionary.empty()) out.identity += "D" + file_identity(out.dictionary / "XAPIANDB");
+    return out;
+  }
+
+  // The shards listed in DIR/SHARDS (none without one), read again only when the file changed.
+  // Appends the file's identity to `identity`.
+  const std::vector<std::filesystem::path>& shards_of(const std::filesystem::path& dir,
+                                                      std::string& identity) {
+    const std::string id = file_identity(dir / kShardsFile);
+    identity += id;
+    auto& cached = shards_cache_[dir.string()];
+    if (id.empty()) {
+      cached = {};
+      return cached.second;
+    }
+    if (cached.first != id) {
+      try {
+        cached.second = read_shards(dir);
+      } catch (const std::invalid_argument& e) {
+        cached = {};
+        open_ = false;
+        throw IndexUnavailable(std::string("the sharded index cannot be opened: ") + e.what());
+      }
+      cached.first = id;
+    }
+    return cached.second;
+  }
+
+  // Picks up the latest commit: reopen() for the live databases (local and remote), a fresh
+  // open of the whole set when a full rebuild swapped another generation in (a stub file was
+  // replaced) or a SHARDS file changed.
+  void refresh() {
+    Layout now = layout();
+    if (!open_ || now.identity != identity_) {
+      std::vector<Part> parts;
+      bool remote = false;
+      for (const auto& [source, path] : now.parts) {
+        Part part;
+        if (source->remote) {
+          part.label = source->spec;
+          part.remote = remote = true;
+          part.db = Xapian::Remote::open(source->host, source->port,
+                                         static_cast<unsigned>(options_.remote_timeout.count()),
+                                         static_cast<unsigned>(options_.remote_connect_timeout.count()));
+        } else {
+          part.label = path.string();
+          part.db = Xapian::Database(path.string());
+          // An empty stub file opens as a database of no shards, which searches fail on with a
+          // confusing error: it is a damaged index (only such a database has no UUID).
+          if (part.db.get_uuid().empty()) {
+            open_ = false;
+            throw IndexUnavailable(
+                "the search index cannot be opened: its stub XAPIANDB names no database" +
+                (now.parts.size() > 1 ? " (" + path.string() + ")" : std::string()));
+          }
+        }
+        parts.push_back(std::move(part));
+      }
+      Xapian::Database combined;
+      if (parts.size() == 1) {
+        combined = parts.front().db;
+      } else {
+        for (const Part& part : parts) combined.add_database(part.db);
+      }
+      Xapian::Database dictionary = combined;
+      if (!now.dictionary.empty()) dictionary = Xapian::Database(now.dictionary.string());
+      parts_ = std::move(parts);
+      db_ = combined;
+      dictionary_ = dictionary;
+      own_dictionary_ = !now.dictionary.empty();
+      remote_ = remote;
+      identity_ = std::move(now.identity);
       open_ = true;
     } else {
       db_.reopen();
+      if (own_dictionary_) dictionary_.reopen();
     }
-  }
-
-  // Inode, modification and change times of DIR/XAPIANDB (empty without one): the swap
-  // renames a new stub over it, which changes them; so does any edit or chmod of the stub,
-  // after which the index is opened afresh (and found unreadable, if it is).
-  std::string stub_identity() const {
-    struct stat st {};
-    if (::stat((path_ / "XAPIANDB").c_str(), &st) != 0) return "";
-    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
-           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
-           std::to_string(st.st_ctim.tv_nsec);
   }
 
   bool has_synonyms(const std::string& word) {
     if (word.empty()) return false;
     const std::string key = text::fold_case(word);
-    return db_.synonyms_begin(key) != db_.synonyms_end(key);
+    return dictionary_.synonyms_begin(key) != dictionary_.synonyms_end(key);
   }
 
   Xapian::Query parse(const std::string& query, bool partial, Xapian::Query::op default_op) {
@@ -580,36 +963,55 @@ class Searcher::Impl {
   }
 
   // Runs `query` (words combined with `op`) with the request's filters, sort and page.
-  // Returns the Xapian query that was run; the facets are in `spy`.
+  // Returns the Xapian query that was run; the facets are in `facets`, the page in `hits`.
   Xapian::Query match(Xapian::Database& db, const std::string& query, Xapian::Query::op op,
-                      const SearchRequest& r, Xapian::MSet& mset,
-                      std::unique_ptr<FacetSpy>& spy) {
+                      const SearchRequest& r, Xapian::MSet& mset, Facets& facets,
+                      std::vector<RankedHit>& hits) {
     const bool browse = text::trim(query).empty();
     const Xapian::Query q = build_query(db, query, r.partial, op);
-    spy = std::make_unique<FacetSpy>(options_.time_limit.count() > 0
-                                          ? std::optional<Clock::time_point>(deadline_)
-                                          : std::nullopt);
+    facets = Facets(remote_, options_.time_limit.count() > 0
+                                 ? std::optional<Clock::time_point>(deadline_)
+                                 : std::nullopt);
     Xapian::Enquire enquire(db);
-    enquire.set_query(with_filters(q, r));
+    // Over several databases, wildcards are expanded over all of them (see expand_wildcards);
+    // the query as parsed is what the snippets highlight.
+    enquire.set_query(with_filters(parts_.size() > 1 ? expand_wildcards(db, q) : q, r));
     enquire.set_weighting_scheme(kRanking);
-    if (r.sort == SortOrder::kDate || browse) {
+    const bool by_date = r.sort == SortOrder::kDate || browse;
+    if (remote_) {
+      enquire.set_sort_by_relevance();  // see remote_page, and below
+    } else if (by_date) {
       enquire.set_sort_by_key_then_relevance(&sorter_, false);
     } else {
       enquire.set_sort_by_relevance_then_key(&sorter_, false);
     }
-    if (r.facets) enquire.add_matchspy(spy.get());
+    if (r.facets) facets.attach(enquire);
     if (options_.time_limit.count() > 0) {
       const auto left = std::chrono::duration<double>(deadline_ - Clock::now()).count();
       enquire.set_time_limit(std::max(left, 0.001));
     }
-    mset = enquire.get_mset(static_cast<Xapian::doccount>((r.page - 1) * r.per_page),
-                            static_cast<Xapian::doccount>(r.per_page),
-                            r.facets ? db.get_doccount() : 0);
+    const auto first = static_cast<Xapian::doccount>((r.page - 1) * r.per_page);
+    const auto count = static_cast<Xapian::doccount>(r.per_page);
+    if (remote_) {
+      // The counting pass sorts by relevance: remote match spies sorted by a value count some
+      // documents twice (seen with xapian-tcpsrv 1.4.22). The date order is a second pass.
+      mset = enquire.get_mset(0, by_date ? 1 : first + count, r.facets ? db.get_doccount() : 0);
+      enquire.clear_matchspies();  // fetching more must not count again
+      Xapian::MSet top = mset;
+      if (by_date) {
+        enquire.set_sort_by_value_then_relevance(schema::kDate, true);
+        top = enquire.get_mset(0, first + count);
+      }
+      hits = remote_page(enquire, top, first, count, by_date);
+    } else {
+      mset = enquire.get_mset(first, count, r.facets ? db.get_doccount() : 0);
+      hits = ranked(mset);
+    }
     return q;
   }
 
   SearchResponse run_search(Xapian::Database& db, const SearchRequest& r) {
-    parser_.set_database(db);
+    parser_.set_database(dictionary_);
     SearchResponse response;
     response.query = r.query;
     response.page = r.page;
@@ -618,23 +1020,26 @@ class Searcher::Impl {
     // Every word of the query; else every word of its spelling correction; else any word
     // of the query; else any word of the correction. The first that finds something wins.
     Xapian::MSet mset;
-    std::unique_ptr<FacetSpy> spy;
+    Facets facets;
+    std::vector<RankedHit> hits;
     std::string used_text = r.query;
-    Xapian::Query used = match(db, r.query, Xapian::Query::OP_AND, r, mset, spy);
+    Xapian::Query used = match(db, r.query, Xapian::Query::OP_AND, r, mset, facets, hits);
     const bool has_words = !text::trim(r.query).empty();
     auto found = [&] { return mset.get_matches_estimated() > 0; };
     const std::string correction =
         !r.spelling || (found() && mset.get_matches_estimated() >= kSuggestBelow)
             ? std::string()
-            : spelling_correction(db, r.query, r.partial);
+            : spelling_correction(db, dictionary_, r.query, r.partial);
     auto try_query = [&](const std::string& text, Xapian::Query::op op) {
       if (out_of_time()) return false;
       Xapian::MSet candidate;
-      std::unique_ptr<FacetSpy> candidate_spy;
-      Xapian::Query q = match(db, text, op, r, candidate, candidate_spy);
+      Facets candidate_facets;
+      std::vector<RankedHit> candidate_hits;
+      Xapian::Query q = match(db, text, op, r, candidate, candidate_facets, candidate_hits);
       if (candidate.get_matches_estimated() == 0) return false;
       mset = candidate;
-      spy = std::move(candidate_spy);
+      facets = std::move(candidate_facets);
+      hits = std::move(candidate_hits);
       used = q;
       used_text = text;
       return true;
@@ -653,18 +1058,15 @@ class Searcher::Impl {
 
     response.total = mset.get_matches_estimated();
     response.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    response.tag_counts = std::move(spy->tag_counts);
-    response.year_counts = std::move(spy->year_counts);
-    response.facets_exact = spy->complete;
+    facets.collect(mset, r.facets, response);
 
     WordMatcher matcher(used, prefix_words(used_text, r.partial), stemmer_);
     const double top = mset.get_max_attained();
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      const Xapian::Document doc = it.get_document();
-      const std::string data = doc.get_data();
+    for (const RankedHit& hit : hits) {
+      const std::string data = hit.doc.get_data();
       const DocumentData parts = decode_document_data(data);
       Card card = deserialise_card(parts.card);
-      card.score = top > 0 ? std::max(1e-4, std::round(it.get_weight() / top * 1e4) / 1e4) : 1.0;
+      card.score = top > 0 ? std::max(1e-4, std::round(hit.weight / top * 1e4) / 1e4) : 1.0;
       if (r.snippets) decorate(card, parts, matcher);
       response.hits.push_back(std::move(card));
     }
@@ -698,11 +1100,17 @@ class Searcher::Impl {
     return options_.time_limit.count() > 0 && Clock::now() >= deadline_;
   }
 
-  std::filesystem::path path_;
+  IndexSet indexes_;
   SearcherOptions options_;
   Clock::time_point deadline_{};  // of the search in progress (start_budget)
-  Xapian::Database db_;
-  std::string stub_;  // stub_identity() when db_ was opened
+  std::vector<Part> parts_;       // the databases db_ combines
+  Xapian::Database db_;           // every part, searched as one
+  // Spelling and synonyms: a separate dictionary database (own_dictionary_), else db_.
+  Xapian::Database dictionary_;
+  bool own_dictionary_ = false;
+  bool remote_ = false;           // a part is remote: only registered Xapian classes
+  std::string identity_;          // layout().identity when db_ was opened
+  std::map<std::string, std::pair<std::string, std::vector<std::filesystem::path>>> shards_cache_;
   bool open_ = false;
   Xapian::Stem stemmer_;
   Xapian::SimpleStopper stopper_;
@@ -712,7 +1120,9 @@ class Searcher::Impl {
 
 
 Searcher::Searcher(std::filesystem::path db_path, SearcherOptions options)
-    : impl_(std::make_unique<Impl>(std::move(db_path), options)) {}
+    : impl_(std::make_unique<Impl>(single_index(std::move(db_path)), options)) {}
+Searcher::Searcher(IndexSet indexes, SearcherOptions options)
+    : impl_(std::make_unique<Impl>(std::move(indexes), options)) {}
 Searcher::~Searcher() = default;
 
 SearchResponse Searcher::search(const SearchRequest& request) { return impl_->search(request); }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/card.h"
+#include "common/index_sources.h"
 #include "common/search_request.h"
 
 namespace postsearch {
@@ -76,12 +77,21 @@ struct SearcherOptions {
   // top hits are still exact — and no fallback pass (spelling correction, any-word) starts.
   // 0: no budget.
   std::chrono::milliseconds time_limit{500};
+  // Remote shards (tcp://): how long one exchange with xapian-tcpsrv, and connecting to it,
+  // may take before the search fails with IndexUnavailable.
+  std::chrono::milliseconds remote_timeout{10'000};
+  std::chrono::milliseconds remote_connect_timeout{2'000};
 };
 
 class Searcher {
  public:
   // Opens lazily: a missing index is reported by the calls, not here.
   explicit Searcher(std::filesystem::path db_path, SearcherOptions options = {});
+  // Several databases searched as one (README "Shards"): local index directories (a sharded
+  // one expands to its shards), remote tcp:// shards, and where spelling and synonyms come
+  // from. Results equal those of one database holding the same posts. Opens lazily, as above;
+  // a bad SHARDS file or an unreachable remote shard is IndexUnavailable from the calls.
+  explicit Searcher(IndexSet indexes, SearcherOptions options = {});
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;

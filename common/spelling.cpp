@@ -41,8 +41,12 @@ bool has_completion(const Xapian::Database& db, const std::string& prefix) {
 
 }  // namespace
 
-std::string spelling_correction(const Xapian::Database& db, std::string_view query_view,
-                                bool partial) {
+std::string spelling_correction(const Xapian::Database& db, std::string_view query, bool partial) {
+  return spelling_correction(db, db, query, partial);
+}
+
+std::string spelling_correction(const Xapian::Database& db, const Xapian::Database& dictionary,
+                                std::string_view query_view, bool partial) {
   const std::string query(query_view);
   const std::vector<Token> words = tokens(query);
   std::string corrected;
@@ -57,7 +61,7 @@ std::string spelling_correction(const Xapian::Database& db, std::string_view que
     if (db.term_exists(lower)) continue;
     const bool typing = partial && i + 1 == words.size() && t.end == query.size();
     if (typing && has_completion(db, lower)) continue;
-    const std::string suggestion = db.get_spelling_suggestion(lower);
+    const std::string suggestion = dictionary.get_spelling_suggestion(lower);
     if (suggestion.empty() || suggestion == lower) continue;
     corrected.append(query, copied, t.begin - copied);
     corrected += suggestion;

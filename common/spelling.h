@@ -19,4 +19,9 @@ namespace postsearch {
 // unknown only if no indexed word starts with it.
 std::string spelling_correction(const Xapian::Database& db, std::string_view query, bool partial);
 
+// The same, with the indexed words read from `words` and the spelling suggestions from
+// `dictionary` (a separate dictionary database: remote shards serve no spelling table).
+std::string spelling_correction(const Xapian::Database& words, const Xapian::Database& dictionary,
+                                std::string_view query, bool partial);
+
 }  // namespace postsearch

@@ -146,6 +146,10 @@ int main(int argc, char** argv) {
   app.add_option("--changed", options.changed_paths,
                  "only this path changed (repeatable; e.g. from a git hook): the run looks at "
                  "these and trusts every other indexed file");
+  app.add_option("--shards", options.shards,
+                 "split the index into N shards by slug (DB/shard-K, DB/dictionary); "
+                 "later runs may omit it")
+      ->check(CLI::Range(1, 1024));
   app.add_flag("--full", options.full, "re-read and rewrite every post, whatever changed");
   app.add_flag("--drafts", options.include_drafts, "index posts marked draft: true");
   app.add_flag("--quiet,-q", quiet, "print nothing but errors");

@@ -12,6 +12,7 @@
 #include <xapian.h>
 
 #include "common/errors.h"
+#include "common/shards.h"
 
 namespace postsearch {
 
@@ -52,6 +53,24 @@ void fsync_path(const fs::path& path, int flags) {
 
 }  // namespace
 
+DirectoryLock::DirectoryLock(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) fail("cannot create the index directory " + dir.string());
+  fd_ = ::open((dir / kLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail("cannot create the lock file in " + dir.string());
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    fail("the index at " + dir.string() +
+         " is being updated by another postsearch-index; try again when it has finished");
+  }
+}
+
+DirectoryLock::~DirectoryLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
 IndexStore::IndexStore(fs::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -59,13 +78,10 @@ IndexStore::IndexStore(fs::path dir) : dir_(std::move(dir)) {
   if (fs::exists(dir_ / "iamglass") && !fs::exists(dir_ / kStub)) {
     fail(dir_.string() + " holds an index in an older layout; remove it and run postsearch-index again");
   }
-  lock_fd_ = ::open((dir_ / kLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) fail("cannot create the lock file in " + dir_.string());
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    fail("the index at " + dir_.string() +
-         " is being updated by another postsearch-index; try again when it has finished");
+  lock_.emplace(dir_);
+  if (fs::exists(dir_ / kShardsFile)) {
+    fail(dir_.string() + " holds a sharded index (" + kShardsFile +
+         "); it is updated with postsearch-index --shards N");
   }
   remove_leftovers();
 }
@@ -84,9 +100,7 @@ void IndexStore::remove_leftovers() {
   }
 }
 
-IndexStore::~IndexStore() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
-}
+IndexStore::~IndexStore() = default;
 
 std::optional<fs::path> IndexStore::live() const {
   std::ifstream stub(dir_ / kStub);

@@ -14,11 +14,27 @@
 
 namespace postsearch {
 
+// The writer lock of an index directory: DIR/postsearch.lock, flock()ed (released even by
+// kill -9). IndexStore takes it for its directory; a sharded index takes it for DB itself
+// (besides each shard's own), so two indexers never work on one sharded index, nor a sharded
+// and an unsharded one on one directory.
+class DirectoryLock {
+ public:
+  // Creates DIR if needed. Throws IndexWriteError when another indexer holds the lock.
+  explicit DirectoryLock(const std::filesystem::path& dir);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 class IndexStore {
  public:
   // Creates DIR if needed, takes the writer lock and removes what killed runs left behind.
   // Throws IndexWriteError when another indexer holds the lock, or when DIR holds something
-  // that is not a postsearch index.
+  // that is not a postsearch index (a sharded index's top directory included).
   explicit IndexStore(std::filesystem::path dir);
   ~IndexStore();
   IndexStore(const IndexStore&) = delete;
@@ -39,7 +55,7 @@ class IndexStore {
   void remove_leftovers();
 
   std::filesystem::path dir_;
-  int lock_fd_ = -1;
+  std::optional<DirectoryLock> lock_;
 };
 
 }  // namespace postsearch

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <optional>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "common/document_builder.h"
 #include "common/errors.h"
 #include "common/schema.h"
+#include "common/shards.h"
 #include "common/text.h"
 #include "indexer/index_store.h"
 #include "indexer/synonyms.h"
@@ -49,6 +51,7 @@ struct IndexedPost {
   std::string slug;
   std::string hash;
   std::string stamp;
+  std::size_t shard = 0;  // which shard holds it (0 when unsharded)
 };
 
 constexpr const char* kSynonymsKey = "postsearch:synonyms";  // see synonyms.cpp
@@ -304,7 +307,7 @@ std::string content_hash(std::string_view bytes, const std::string& tag) {
 std::map<std::string, IndexedPost> load_indexed(const Xapian::Database& db) {
   std::map<std::string, IndexedPost> indexed;
   for (auto it = db.valuestream_begin(schema::kSourceKey); it != db.valuestream_end(schema::kSourceKey); ++it) {
-    indexed[*it] = IndexedPost{it.get_docid(), "", "", ""};
+    indexed[*it] = IndexedPost{it.get_docid(), "", "", "", 0};
   }
   std::map<Xapian::docid, IndexedPost*> by_docid;
   for (auto& [key, post] : indexed) by_docid[post.docid] = &post;
@@ -379,6 +382,136 @@ std::string IndexReport::summary() const {
   return out + " in " + secs + " s";
 }
 
+namespace {
+
+// One database a run writes: the index directory itself, or one shard of a sharded index.
+struct Target {
+  fs::path dir;
+  std::unique_ptr<IndexStore> store;
+  std::optional<fs::path> live;
+  // An incremental run writes into the live database in one transaction. A full run (or
+  // the first) builds a new generation beside it, which publish() swaps in whole.
+  bool fresh = false;
+  fs::path building;
+  std::optional<Xapian::Database> previous;  // the live index, read by a fresh build
+  Xapian::WritableDatabase db;
+  bool modified = false;   // a document, spelling or synonym written or removed
+  bool committed = false;  // this run's work is committed (and published, if fresh)
+
+  const Xapian::Database& source() const {
+    if (previous) return *previous;
+    return db;
+  }
+};
+
+// Opens (or begins) the database of `target`, whose store is open.
+void open_target(Target& target, bool full, const fs::path& db_path) {
+  target.live = target.store->live();
+  target.fresh = full || !target.live;
+  try {
+    if (target.fresh) {
+      if (target.live) target.previous = Xapian::Database(target.live->string());
+      target.building = target.store->begin_generation();
+      target.db = Xapian::WritableDatabase(target.building.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+    } else {
+      target.db = Xapian::WritableDatabase(target.live->string(), Xapian::DB_OPEN);
+    }
+  } catch (const Xapian::DatabaseLockError&) {
+    throw IndexWriteError("the index at " + db_path.string() +
+                          " is being updated by another program; try again when it has finished");
+  } catch (const Xapian::Error& e) {
+    throw IndexWriteError("cannot open the index at " + db_path.string() +
+                          " for writing: " + e.get_description());
+  }
+}
+
+// How many shards this run writes (0: unsharded), checked against what DB/SHARDS records.
+// Throws IndexWriteError for a mismatch, or shards asked of an unsharded index.
+std::size_t resolve_shards(const IndexOptions& options) {
+  std::optional<std::vector<std::string>> layout;
+  try {
+    layout = shards::read_layout(options.db_path);
+  } catch (const std::runtime_error& e) {
+    throw IndexWriteError(e.what());
+  }
+  const std::string db = options.db_path.string();
+  if (!layout) {
+    if (options.shards != 0 && fs::exists(options.db_path / "XAPIANDB")) {
+      throw IndexWriteError(db + " holds an unsharded index; to shard it, build a new one: "
+                            "postsearch-index --shards " + std::to_string(options.shards) +
+                            " --db NEW_DIR POSTS_DIR...");
+    }
+    return options.shards;
+  }
+  for (std::size_t k = 0; k < layout->size(); ++k) {
+    if ((*layout)[k] != shards::shard_name(k)) {
+      throw IndexWriteError((options.db_path / kShardsFile).string() + " line " +
+                            std::to_string(k + 2) + " should be " + shards::shard_name(k));
+    }
+  }
+  if (options.shards != 0 && options.shards != layout->size()) {
+    throw IndexWriteError(db + " is split into " + std::to_string(layout->size()) +
+                          " shards, not " + std::to_string(options.shards) +
+                          "; to re-shard, build a new index: postsearch-index --shards " +
+                          std::to_string(options.shards) + " --db NEW_DIR POSTS_DIR...");
+  }
+  return layout->size();
+}
+
+constexpr const char* kShardStateKey = "postsearch:shard-state";
+constexpr const char* kUpdatedKey = "postsearch:updated";
+
+// "shard-0=gen-000003@12 shard-1=..." : changes with every commit to any shard.
+std::string shard_state(const std::vector<Target>& targets) {
+  std::string state;
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const std::optional<fs::path> live = targets[k].store->live();
+    const Xapian::Database db(targets[k].dir.string());
+    state += shards::shard_name(k) + "=" + (live ? live->filename().string() : "") + "@" +
+             std::to_string(db.get_revision()) + " ";
+  }
+  return state;
+}
+
+// Rebuilds DB/dictionary from the shards (all committed) when any of them changed since it
+// was last built: their spelling tables merged (frequencies summed, as one database holding
+// every post would have them), the synonym table, and the latest update time.
+void update_dictionary(const fs::path& db_path, const std::vector<Target>& targets,
+                       const SynonymList& synonyms) {
+  const fs::path dir = db_path / kDictionaryDir;
+  try {
+    IndexStore store(dir);
+    const std::string state = shard_state(targets);
+    if (const auto live = store.live()) {
+      if (Xapian::Database(live->string()).get_metadata(kShardStateKey) == state) return;
+    }
+    const fs::path building = store.begin_generation();
+    std::string updated;
+    {
+      Xapian::WritableDatabase dict(building.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      for (const Target& target : targets) {
+        const Xapian::Database shard(target.dir.string());
+        for (auto it = shard.spellings_begin(); it != shard.spellings_end(); ++it) {
+          dict.add_spelling(*it, it.get_termfreq());
+        }
+        updated = std::max(updated, shard.get_metadata(kUpdatedKey));
+      }
+      store_synonyms(dict, synonyms);
+      dict.set_metadata(kUpdatedKey, updated);
+      dict.set_metadata(kShardStateKey, state);
+      dict.commit();
+      dict.close();
+    }
+    store.publish(building);
+  } catch (const Xapian::Error& e) {
+    throw IndexWriteError("updating the dictionary " + dir.string() + " failed: " +
+                          e.get_description() +
+                          " (the shards are committed; the next run rebuilds it)");
+  }
+}
+
+}  // namespace
+
 IndexReport update_index(const IndexOptions& options, const ProgressFn& progress) {
   const auto start = std::chrono::steady_clock::now();
   IndexReport report;
@@ -386,79 +519,124 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
   // A missing or unreadable posts directory is refused before the index is touched (no
   // lock, no generation begun, nothing to clean up).
   check_posts_dirs(options.posts_dirs);
-  IndexStore store(options.db_path);
-  const std::optional<fs::path> live = store.live();
 
-  // An incremental run writes into the live database in one transaction. A full run (or
-  // the first) builds a new generation beside it, which publish() swaps in whole.
-  const bool fresh = options.full || !live;
-  fs::path building;
-  std::optional<Xapian::Database> previous;  // the live index, read by a fresh build
-  Xapian::WritableDatabase db;
-  try {
-    if (fresh) {
-      if (live) previous = Xapian::Database(live->string());
-      building = store.begin_generation();
-      db = Xapian::WritableDatabase(building.string(), Xapian::DB_CREATE_OR_OVERWRITE);
-    } else {
-      db = Xapian::WritableDatabase(live->string(), Xapian::DB_OPEN);
+  // Sharded: DB's own lock, then DB/SHARDS (written by the first run), then each shard's
+  // store. Unsharded: one store, DB itself.
+  std::optional<DirectoryLock> sharded_lock;
+  std::size_t shard_count = resolve_shards(options);
+  if (shard_count != 0) {
+    sharded_lock.emplace(options.db_path);
+    shard_count = resolve_shards(options);  // again, holding the lock
+    if (!fs::exists(options.db_path / kShardsFile)) {
+      try {
+        shards::write_layout(options.db_path, shard_count);
+      } catch (const std::runtime_error& e) {
+        throw IndexWriteError(e.what());
+      }
     }
-  } catch (const Xapian::DatabaseLockError&) {
-    throw IndexWriteError("the index at " + options.db_path.string() +
-                          " is being updated by another program; try again when it has finished");
-  } catch (const Xapian::Error& e) {
-    throw IndexWriteError("cannot open the index at " + options.db_path.string() +
-                          " for writing: " + e.get_description());
   }
+  const bool sharded = shard_count != 0;
+  std::vector<Target> targets(sharded ? shard_count : 1);
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    targets[k].dir = sharded ? options.db_path / shards::shard_name(k) : options.db_path;
+    targets[k].store = std::make_unique<IndexStore>(targets[k].dir);
+  }
+  const auto target_of = [&](const std::string& slug) -> Target& {
+    return targets[shards::shard_of(slug, targets.size())];
+  };
+
+  // Drops every uncommitted transaction and half-built generation; committed work stays.
+  const auto abandon_all = [&] {
+    for (Target& target : targets) {
+      if (target.committed) continue;
+      cancel(target.db);
+      abandon(target.db, target.building);
+    }
+  };
+  const auto intact = [&] {
+    const bool any_live = std::any_of(targets.begin(), targets.end(),
+                                      [](const Target& t) { return t.live.has_value(); });
+    const bool any_committed = std::any_of(targets.begin(), targets.end(),
+                                           [](const Target& t) { return t.committed; });
+    if (any_committed) return std::string(" (the shards before it are committed; the next run completes the rest)");
+    return std::string(any_live ? " (the previous index is intact)" : " (no index was published)");
+  };
 
   try {
-    const Xapian::Database& source = previous ? *previous : db;
-    const std::map<std::string, IndexedPost> indexed =
-        fresh && !previous ? std::map<std::string, IndexedPost>{} : load_indexed(source);
+    for (Target& target : targets) open_target(target, options.full, options.db_path);
+  } catch (...) {
+    abandon_all();
+    throw;
+  }
+  const bool any_fresh = std::any_of(targets.begin(), targets.end(),
+                                     [](const Target& t) { return t.fresh; });
+
+  try {
+    // What the index holds, by source key. A key found in two shards (a post that moved
+    // shard in a run that failed between the two commits) is looked at once; its other
+    // documents are swept like any other.
+    std::map<std::string, IndexedPost> indexed;
+    std::vector<std::pair<std::string, IndexedPost>> duplicates;
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+      if (targets[k].fresh && !targets[k].previous) continue;
+      for (auto& [key, post] : load_indexed(targets[k].source())) {
+        post.shard = k;
+        if (!indexed.emplace(key, post).second) duplicates.emplace_back(key, post);
+      }
+    }
     std::map<std::string, const IndexedPost*> indexed_by_slug;
     for (const auto& [key, post] : indexed) indexed_by_slug[post.slug] = &post;
     std::vector<SourceFile> files;
-    if (!fresh && !options.changed_paths.empty()) {
+    if (!any_fresh && !options.changed_paths.empty()) {
       std::vector<std::string> keys;
       for (const auto& [key, post] : indexed) keys.push_back(key);
-      files = changed_files(options, split_lines(db.get_metadata(kLosersKey)), keys);
+      files = changed_files(options, split_lines(targets[0].db.get_metadata(kLosersKey)), keys);
     } else {
       files = scan(options.posts_dirs);
     }
 
-    // Documents are written as files are read (memory stays flat on big archives). In the
+    // Documents are written as files are read (memory stays flat on big archives). In a
     // live database, one transaction: nothing is visible to readers before the commit.
-    if (!fresh) db.begin_transaction();
-    const std::string synonyms_before = source.get_metadata(kSynonymsKey);
-    store_synonyms(db, synonyms);
-    report.synonyms_changed = db.get_metadata(kSynonymsKey) != synonyms_before;
+    for (Target& target : targets) {
+      if (!target.fresh) target.db.begin_transaction();
+      const std::string synonyms_before = target.source().get_metadata(kSynonymsKey);
+      store_synonyms(target.db, synonyms);
+      if (target.db.get_metadata(kSynonymsKey) != synonyms_before) {
+        report.synonyms_changed = true;
+        target.modified = true;
+      }
+    }
     DocumentBuilder builder;
     std::map<std::string, Claim> claims;  // slug -> the file that has it this run
 
     auto write = [&](const std::string& slug, const Xapian::Document& document) {
+      Xapian::WritableDatabase& db = target_of(slug).db;
       db.replace_document(unique_term(slug), document);
       for (const std::string& word : spelling_words(document)) db.add_spelling(word);
     };
 
     // Files are visited in path order, so the first claim on a slug is the winner.
     auto claim = [&](const std::string& slug, const std::string& source_key,
-                     const Xapian::Document* document, Xapian::docid kept) {
+                     const Xapian::Document* document, const IndexedPost* kept) {
       auto [it, inserted] = claims.try_emplace(slug, Claim{source_key, document != nullptr});
       if (!inserted) {
         report.conflicts.push_back({slug, it->second.source_key, source_key});
         return;
       }
+      Target& target = target_of(slug);
       if (document == nullptr) {
         ++report.unchanged;
-        if (fresh) write(slug, source.get_document(kept));  // carried into the new build
+        // Carried into the new build (a kept post's slug, and so its shard, is unchanged).
+        if (target.fresh) write(slug, targets[kept->shard].source().get_document(kept->docid));
         return;
       }
       if (auto old = indexed_by_slug.find(slug); old != indexed_by_slug.end()) {
         ++report.changed;
-        if (!fresh) remove_spellings(db, db.get_document(old->second->docid));
+        if (!target.fresh) remove_spellings(target.db, target.db.get_document(old->second->docid));
       } else {
         ++report.added;
       }
+      target.modified = true;
       write(slug, *document);
     };
 
@@ -467,7 +645,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       if (progress) progress(done++, files.size());
       const auto old = indexed.find(file.key);
       const auto keep_old = [&] {
-        if (old != indexed.end()) claim(old->second.slug, file.key, nullptr, old->second.docid);
+        if (old != indexed.end()) claim(old->second.slug, file.key, nullptr, &old->second);
       };
       if (file.trusted) {
         keep_old();
@@ -488,8 +666,9 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         continue;
       }
       const std::string hash = content_hash(*bytes, tag);
-      if (!fresh && old != indexed.end() && old->second.hash == hash) {
+      if (old != indexed.end() && !targets[old->second.shard].fresh && old->second.hash == hash) {
         // Touched but not changed: remember the new stamp so the next run skips reading it.
+        Xapian::WritableDatabase& db = targets[old->second.shard].db;
         Xapian::Document doc = db.get_document(old->second.docid);
         doc.add_value(schema::kFileStamp, stamp);
         db.replace_document(old->second.docid, doc);
@@ -503,7 +682,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
           continue;
         }
         const Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash, stamp});
-        if (fresh && old != indexed.end() && old->second.hash == hash) {
+        if (target_of(post.slug).fresh && old != indexed.end() && old->second.hash == hash) {
           // A full run rewrites every post; one whose bytes did not change is not "changed".
           if (claims.count(post.slug) == 0 && indexed_by_slug.count(post.slug) != 0) {
             claims.emplace(post.slug, Claim{file.key, true});
@@ -512,7 +691,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
             continue;
           }
         }
-        claim(post.slug, file.key, &doc, 0);
+        claim(post.slug, file.key, &doc, nullptr);
       } catch (const PostError& e) {
         report.skipped.push_back({file.key, e.line(), e.what()});
         keep_old();  // a broken edit does not take the last good version out of search
@@ -522,44 +701,51 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
 
     // Sweep: an indexed document stays if its slug was rewritten this run or its file still
     // claims it; everything else is gone from disk (or became a draft, stub or loser).
-    for (const auto& [key, post] : indexed) {
+    const auto sweep = [&](const std::string& key, const IndexedPost& post) {
       auto c = claims.find(post.slug);
       const bool stays = c != claims.end() && (c->second.written || c->second.source_key == key);
-      if (stays) continue;
+      if (stays) return;
       ++report.removed;
-      if (fresh) continue;  // never written into the new build
-      remove_spellings(db, db.get_document(post.docid));
-      db.delete_document(post.docid);
-    }
+      Target& target = targets[post.shard];
+      target.modified = true;
+      if (target.fresh) return;  // never written into the new build
+      remove_spellings(target.db, target.db.get_document(post.docid));
+      target.db.delete_document(post.docid);
+    };
+    for (const auto& [key, post] : indexed) sweep(key, post);
+    for (const auto& [key, post] : duplicates) sweep(key, post);
+
     std::string losers;
     for (const auto& conflict : report.conflicts) losers += conflict.loser + "\n";
-    set_metadata_if_changed(db, kLosersKey, losers);
-    const bool modified =
-        report.added + report.changed + report.removed != 0 || report.synonyms_changed;
-    const std::string last_update = previous ? previous->get_metadata("postsearch:updated")
-                                             : db.get_metadata("postsearch:updated");
-    set_metadata_if_changed(db, "postsearch:updated",
-                            modified || last_update.empty() ? now_rfc3339() : last_update);
-    if (fresh) {
-      db.commit();
-      report.posts = db.get_doccount();
-      db.close();
-      store.publish(building);
-    } else {
-      db.commit_transaction();
-      report.posts = db.get_doccount();
+    set_metadata_if_changed(targets[0].db, kLosersKey, losers);
+    report.posts = 0;
+    for (Target& target : targets) {
+      Xapian::WritableDatabase& db = target.db;
+      const std::string last_update = target.previous ? target.previous->get_metadata(kUpdatedKey)
+                                                      : db.get_metadata(kUpdatedKey);
+      set_metadata_if_changed(db, kUpdatedKey,
+                              target.modified || last_update.empty() ? now_rfc3339() : last_update);
+      if (target.fresh) {
+        db.commit();
+        report.posts += db.get_doccount();
+        db.close();
+        target.store->publish(target.building);
+      } else {
+        db.commit_transaction();
+        report.posts += db.get_doccount();
+      }
+      target.committed = true;
     }
   } catch (const Xapian::Error& e) {
-    cancel(db);
-    abandon(db, building);
+    const std::string state = intact();
+    abandon_all();
     throw IndexWriteError("writing the index at " + options.db_path.string() + " failed: " +
-                          e.get_description() +
-                          (live ? " (the previous index is intact)" : " (no index was published)"));
+                          e.get_description() + state);
   } catch (...) {
-    cancel(db);
-    abandon(db, building);
+    abandon_all();
     throw;
   }
+  if (sharded) update_dictionary(options.db_path, targets, synonyms);
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -26,6 +26,11 @@ struct IndexOptions {
   // mode knows): the run looks at them, not at the whole tree, and trusts every other
   // indexed file as unchanged. Ignored by full runs.
   std::vector<std::filesystem::path> changed_paths;
+  // Split the index into this many shards by slug (common/shards.h has the layout and the
+  // placement rule). 0: as DB/SHARDS records, or unsharded when there is no such file. A
+  // number other than the one DB/SHARDS records, or any number for an unsharded index, is
+  // refused (IndexWriteError): re-sharding is a build into a new directory.
+  std::size_t shards = 0;
 };
 
 // A post that was not indexed because of a problem in the file.
@@ -60,8 +65,13 @@ struct IndexReport {
 // Called after each file is looked at (done, total), for a progress display.
 using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
+// Sharded, each shard is written in its own transaction and committed in shard order (a
+// reader may see one shard's commit before the next one's), then DB/dictionary is rebuilt
+// from the shards' spelling and synonym tables when any shard changed.
+//
 // Throws IndexWriteError when the database cannot be opened, written or committed (the
-// previous commit is then still intact), and std::invalid_argument for a posts directory
+// previous commit is then still intact; sharded: the shards committed before the failure
+// keep their new commit, the others their previous one, and the next run completes the work), and std::invalid_argument for a posts directory
 // or synonyms file that does not exist or cannot be read. Bad posts and bad synonym lines
 // are reported in `skipped`, not thrown.
 IndexReport update_index(const IndexOptions& options, const ProgressFn& progress = {});

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev
   nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev
   catch2 curl
+  xapian-tools              # xapian-replicate(-server), xapian-tcpsrv: replicas and remote shards
   python3-prometheus-client  # tests/ops_e2e.py parses /metrics with the Prometheus parser
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   chromium                  # browser tests (scripts/test-browser.sh)

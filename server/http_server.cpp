@@ -51,6 +51,7 @@ constexpr std::size_t kMaxLoggedTarget = 512;
 // The Searcher of the current worker thread (SPEC: one per thread, never shared).
 struct WorkerSlot {
   const std::filesystem::path* db_path = nullptr;
+  const IndexSet* indexes = nullptr;  // used instead of db_path when it has sources
   SearcherOptions options;
   std::unique_ptr<Searcher> searcher;
 };
@@ -59,7 +60,11 @@ thread_local WorkerSlot* t_worker = nullptr;
 Searcher& worker_searcher() {
   if (t_worker == nullptr) throw std::logic_error("request handled outside a worker thread");
   if (!t_worker->searcher) {
-    t_worker->searcher = std::make_unique<Searcher>(*t_worker->db_path, t_worker->options);
+    if (t_worker->indexes != nullptr && !t_worker->indexes->sources.empty()) {
+      t_worker->searcher = std::make_unique<Searcher>(*t_worker->indexes, t_worker->options);
+    } else {
+      t_worker->searcher = std::make_unique<Searcher>(*t_worker->db_path, t_worker->options);
+    }
   }
   return *t_worker->searcher;
 }
@@ -530,6 +535,7 @@ void ServerCore::wait_for_hangup() {
 void ServerCore::run_worker() {
   WorkerSlot slot;
   slot.db_path = &config.db_path;
+  slot.indexes = &config.indexes;
   slot.options.limits = config.router.limits;
   slot.options.time_limit = config.query_time_limit;
   t_worker = &slot;

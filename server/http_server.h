@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/index_sources.h"
 #include "server/access_log.h"
 #include "server/router.h"
 
@@ -44,6 +45,9 @@ inline constexpr std::size_t kMaxConnections = 1024;
 
 struct ServerConfig {
   std::filesystem::path db_path = "var/index";
+  // Several databases searched as one (--db repeated, tcp:// shards, --dict): when it has
+  // sources, it is searched instead of db_path.
+  IndexSet indexes;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT, [IPv6]:PORT; port 0 = any free port
   unsigned threads = 2;
   RouterConfig router;

@@ -10,6 +10,7 @@
 #include <xapian.h>
 
 #include "common/errors.h"
+#include "common/index_sources.h"
 #include "common/searcher.h"
 #include "common/version.h"
 
@@ -88,7 +89,8 @@ void print_readable(const postsearch::SearchResponse& r, bool color) {
 int main(int argc, char** argv) {
   CLI::App app{"postsearch: search the blog's index from a terminal"};
   std::vector<std::string> words;
-  std::string db = default_db();
+  std::vector<std::string> dbs;
+  std::string dictionary;
   postsearch::SearchRequest request;
   request.partial = false;
   std::string sort = "relevance";
@@ -96,7 +98,13 @@ int main(int argc, char** argv) {
   std::string related;
   int limit = 5;
   app.add_option("QUERY", words, "the query (SPEC query language)");
-  app.add_option("--db", db, "index directory (default: $POSTSEARCH_DB or var/index)");
+  app.add_option("--db", dbs,
+                 "index directory, or tcp://HOST:PORT of a remote shard (xapian-tcpsrv); "
+                 "repeat to search several as one (default: $POSTSEARCH_DB or var/index)")
+      ->allow_extra_args(false);  // one value per --db: the words after it are the query
+  app.add_option("--dict", dictionary,
+                 "index or dictionary directory whose spelling and synonyms serve the search "
+                 "(remote shards have none; a sharded --db uses its dictionary/)");
   app.add_option("--page", request.page, "result page (from 1)");
   app.add_option("--per-page", request.per_page, "results per page (1-100)");
   app.add_option("--tag", request.tags, "only posts with this tag (repeatable: all must match)");
@@ -114,8 +122,12 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  if (dbs.empty()) dbs.push_back(default_db());
+  std::string db;
+  for (const auto& d : dbs) db += (db.empty() ? "" : ", ") + d;
   try {
-    postsearch::Searcher searcher(db);
+    const postsearch::IndexSet indexes = postsearch::parse_index_set(dbs, dictionary);
+    postsearch::Searcher searcher(indexes);
     if (!related.empty()) {
       if (!words.empty()) throw postsearch::BadRequest("bad_parameter", "--related takes no QUERY");
       const auto response = searcher.related(related, limit);

@@ -39,15 +39,21 @@ int main(int argc, char** argv) {
   postsearch::ServerConfig config;
   config.db_path = default_db();
   config.threads = default_threads();
-  std::string db = config.db_path.string();
+  std::vector<std::string> dbs;
+  std::string dictionary;
   std::string static_dir;
 
   CLI::App app{"Serves the postsearch HTTP API (/api/search, /api/posts/SLUG, /healthz) and a "
                "search page at /.",
                "postsearch-server"};
   app.set_version_flag("--version", postsearch::version_line("postsearch-server"));
-  app.add_option("--db", db, "Index directory (default: $POSTSEARCH_DB or var/index)")
-      ->capture_default_str();
+  app.add_option("--db", dbs,
+                 "Index directory, or tcp://HOST:PORT of a remote shard (xapian-tcpsrv); "
+                 "repeat to search several as one (default: $POSTSEARCH_DB or var/index)")
+      ->allow_extra_args(false);  // one value per --db: the words after it are the query
+  app.add_option("--dict", dictionary,
+                 "Index or dictionary directory whose spelling and synonyms serve the "
+                 "searches (remote shards have none; a sharded --db uses its dictionary/)");
   app.add_option("--listen", config.listen,
                  "HOST:PORT or [IPV6]:PORT to listen on; port 0 picks a free port")
       ->capture_default_str();
@@ -120,7 +126,19 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  config.db_path = db;
+  try {
+    if (dbs.size() > 1 || !dictionary.empty() ||
+        (dbs.size() == 1 && !dbs.front().empty() &&
+         postsearch::parse_index_source(dbs.front()).remote)) {
+      if (dbs.empty()) dbs.push_back(config.db_path.string());
+      config.indexes = postsearch::parse_index_set(dbs, dictionary);
+    } else if (dbs.size() == 1) {
+      config.db_path = dbs.front();
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "postsearch-server: " << e.what() << "\n";
+    return 2;
+  }
   config.router.static_dir = static_dir;
   config.request_timeout = milliseconds(header_timeout);
   config.idle_timeout = milliseconds(idle_timeout);

@@ -42,3 +42,15 @@ add_test(NAME "install: cmake --install puts binaries, assets and examples under
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/install_test.sh ${CMAKE_BINARY_DIR})
 set_tests_properties("install: cmake --install puts binaries, assets and examples under the prefix"
                      PROPERTIES TIMEOUT 120)
+
+# Issue 8: read replicas with xapian-replicate-server / xapian-replicate (Debian's xapian-tools)
+# on loopback; a server over the replica sees incremental and --full updates made on the master.
+add_test(NAME "replica: a server over an xapian-replicate copy sees updates made on the master"
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/replica_test.sh ${CMAKE_BINARY_DIR})
+set_tests_properties("replica: a server over an xapian-replicate copy sees updates made on the master"
+                     PROPERTIES TIMEOUT 180)
+
+# Issue 8: two xapian-tcpsrv shards and the real server and CLI over them, against one database.
+postsearch_test(shard_e2e_tests test_shards_e2e.cpp)
+target_link_libraries(shard_e2e_tests PRIVATE postsearch_http)
+add_dependencies(shard_e2e_tests postsearch-server postsearch)
