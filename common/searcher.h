@@ -73,9 +73,9 @@ inline constexpr unsigned kMaxWildcardTerms = 256;
 struct SearcherOptions {
   RequestLimits limits;
   // The time budget of one search. When it runs out, counting matches for the facets stops
-  // (facets_exact: false), Xapian stops counting for the total (total_is_exact: false) — the
-  // top hits are still exact — and no fallback pass (spelling correction, any-word) starts.
-  // 0: no budget.
+  // (facets_exact: false) — the top hits and the total are still exact — and no fallback
+  // pass (spelling correction, any-word) starts. Xapian's own Enquire::set_time_limit is not
+  // used (a race in 1.4; see searcher.cpp). 0: no budget.
   std::chrono::milliseconds time_limit{500};
   // Remote shards (tcp://): how long one exchange with xapian-tcpsrv, and connecting to it,
   // may take before the search fails with IndexUnavailable.
