@@ -21,6 +21,8 @@ struct SourceInfo {
 class DocumentBuilder {
  public:
   DocumentBuilder();
+  // The returned document is referenced by nothing else, so it may be handed to another
+  // thread (Xapian's reference counts are not atomic).
   Xapian::Document build(const Post& post, const SourceInfo& source);
 
  private:
@@ -32,14 +34,16 @@ class DocumentBuilder {
 
 // The three parts of a document's data (schema.h).
 struct DocumentData {
-  std::string_view card;      // serialised card JSON
-  std::string_view sections;  // JSON [[offset, heading, anchor], ...]
-  std::string_view text;      // plain text for snippets
+  std::string card;      // serialised card JSON
+  std::string sections;  // JSON [[offset, heading, anchor], ...]
+  std::string text;      // plain text for snippets
 };
 std::string encode_document_data(std::string_view card, std::string_view sections,
                                  std::string_view text);
-// Views into `data`, which must outlive them. Missing parts come back empty.
+// Throws Xapian::DatabaseCorruptError when `data` is not what encode_document_data wrote.
 DocumentData decode_document_data(std::string_view data);
+// Only the card (nothing else unpacked).
+std::string decode_document_card(std::string_view data);
 
 // The words of a document that feed the spelling dictionary: its distinct unprefixed terms
 // made only of letters, 3 to 30 bytes long. The indexer adds them (once per document) when

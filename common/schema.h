@@ -9,7 +9,7 @@
 
 namespace postsearch::schema {
 
-inline constexpr std::string_view kSchemaVersion = "postsearch-schema-1";
+inline constexpr std::string_view kSchemaVersion = "postsearch-schema-2";
 
 // --- Term prefixes (Xapian conventions where one exists) ---
 // Free-text fields (positional, stemmed, searchable with `field:word`):
@@ -42,11 +42,11 @@ inline constexpr unsigned kSummaryWeight = 2;
 inline constexpr unsigned kBodyWeight = 1;
 
 // Document data (one read per hit, cheaper than large values, which Xapian stores in
-// chunks shared by many documents): three parts separated by NUL bytes, which none of them
-// can contain (posts with NUL bytes are rejected; JSON escapes control characters):
+// chunks shared by many documents): three parts, each packed as a Zstandard frame, after the
+// byte lengths of the first two frames (4 bytes each, little-endian; schema 2):
 //   card JSON (without the per-query snippet, score and section)
-//   '\0' sections JSON [[byte offset into the text, heading, anchor], ...]
-//   '\0' plain text of the post, blocks separated by '\n', for snippets
+//   sections JSON [[byte offset into the text, heading, anchor], ...]
+//   plain text of the post, blocks separated by '\n', for snippets
 // See encode_document_data / decode_document_data in document_builder.h.
 
 }  // namespace postsearch::schema

@@ -563,7 +563,7 @@ class Searcher::Impl {
       Xapian::PostingIterator it = db.postlist_begin(term);
       if (it == db.postlist_end(term)) return std::nullopt;
       const std::string data = db.get_document(*it).get_data();
-      return deserialise_card(decode_document_data(data).card);
+      return deserialise_card(decode_document_card(data));
     });
   }
 
@@ -697,7 +697,7 @@ class Searcher::Impl {
       }
       for (const RankedHit& hit : hits) {
         const std::string data = hit.doc.get_data();
-        Card card = deserialise_card(decode_document_data(data).card);
+        Card card = deserialise_card(decode_document_card(data));
         card.score = top > 0 ? std::max(1e-4, std::round(hit.weight / top * 1e4) / 1e4) : 1.0;
         response.hits.push_back(std::move(card));
       }
@@ -1065,10 +1065,9 @@ class Searcher::Impl {
     const double top = mset.get_max_attained();
     for (const RankedHit& hit : hits) {
       const std::string data = hit.doc.get_data();
-      const DocumentData parts = decode_document_data(data);
-      Card card = deserialise_card(parts.card);
+      Card card = deserialise_card(decode_document_card(data));
       card.score = top > 0 ? std::max(1e-4, std::round(hit.weight / top * 1e4) / 1e4) : 1.0;
-      if (r.snippets) decorate(card, parts, matcher);
+      if (r.snippets) decorate(card, decode_document_data(data), matcher);
       response.hits.push_back(std::move(card));
     }
     return response;

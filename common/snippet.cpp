@@ -65,16 +65,28 @@ unsigned decode_at(std::string_view text, std::size_t i, std::size_t& length) {
   return ch;
 }
 
+// Whether text[i] starts a word character; `length` gets the character's byte length.
+// ASCII, nearly all of a post, is one table lookup (this loop is most of a snippet's cost).
+inline bool word_char_at(std::string_view text, std::size_t i, std::size_t& length) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) {
+    length = 1;
+    return kAsciiWordChars[c];
+  }
+  return is_word_char(decode_at(text, i, length));
+}
+
 // Calls `fn(Word)` for each word (a run of word characters, as Xapian's TermGenerator
 // sees them) of `text`; stops when `fn` returns false.
 template <typename Fn>
 void for_each_word(std::string_view text, Fn&& fn) {
   std::size_t i = 0, length = 0;
-  while (i < text.size()) {
-    while (i < text.size() && !is_word_char(decode_at(text, i, length))) i += length;
-    if (i >= text.size()) break;
+  const std::size_t n = text.size();
+  while (i < n) {
+    while (i < n && !word_char_at(text, i, length)) i += length;
+    if (i >= n) break;
     const std::size_t begin = i;
-    while (i < text.size() && is_word_char(decode_at(text, i, length))) i += length;
+    while (i < n && word_char_at(text, i, length)) i += length;
     if (!fn(Word{begin, i})) return;
   }
 }
@@ -153,12 +165,7 @@ WordMatcher::WordMatcher(const Xapian::Query& query, std::vector<std::string> pr
 }
 
 const std::string* WordMatcher::match(std::string_view word) {
-  // Stems and prefixes keep a word's first two letters, so most words are rejected here
-  // without case folding, stemming or a lookup. Non-ASCII words always take the long way.
-  if (word.empty()) return nullptr;
-  const auto b0 = static_cast<unsigned char>(word[0]);
-  const auto b1 = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
-  if (b0 < 0x80 && b1 < 0x80 && !heads_.test(head_key(word))) return nullptr;
+  if (!may_match(word)) return nullptr;
   std::string key = lower(word);
   auto it = memo_.find(key);
   if (it == memo_.end()) {
@@ -194,7 +201,9 @@ Snippet make_snippet(std::string_view text, WordMatcher& matcher, std::size_t ma
   bool any = false;
   if (!matcher.empty()) {
     for_each_word(text, [&](Word w) {
-      const std::string* c = matcher.match(text.substr(w.begin, w.end - w.begin));
+      const std::string_view word = text.substr(w.begin, w.end - w.begin);
+      if (!matcher.may_match(word)) return true;
+      const std::string* c = matcher.match(word);
       if (c == nullptr) return true;
       window.push_back({w.begin, w.end, c});
       ++counts[*c];

@@ -3,6 +3,7 @@
 // MSet::snippet's exhaustive search, and it tells us where the passage lies (its section).
 #pragma once
 
+#include <array>
 #include <bitset>
 #include <cstddef>
 #include <string>
@@ -25,6 +26,16 @@ class WordMatcher {
 
   // The concept a matching word stands for (its stem), or nullptr when it does not match.
   const std::string* match(std::string_view word);
+  // False for most words that cannot match, at the cost of a bit test: stems and prefixes
+  // keep a word's first two letters, so a word whose first two (ASCII) letters no query word
+  // starts with is out without case folding, stemming or a lookup. Non-ASCII: always true.
+  bool may_match(std::string_view word) const {
+    if (word.empty()) return false;
+    const auto b0 = static_cast<unsigned char>(word[0]);
+    const auto b1 = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
+    if (b0 >= 0x80 || b1 >= 0x80) return true;
+    return heads_.test(static_cast<std::size_t>(kLower[b0]) << 8 | kLower[b1]);
+  }
   // How many distinct concepts the query has; a window with all of them is the best.
   std::size_t concept_count() const { return concept_count_; }
   bool empty() const { return exact_.empty() && stems_.empty() && prefixes_.empty(); }
@@ -37,6 +48,11 @@ class WordMatcher {
   Xapian::Stem stemmer_;
   std::size_t concept_count_ = 0;
   std::bitset<65536> heads_;  // first two bytes a matching ASCII word can start with
+  static constexpr std::array<unsigned char, 128> kLower = [] {
+    std::array<unsigned char, 128> table{};
+    for (int c = 0; c < 128; ++c) table[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return table;
+  }();
 };
 
 struct Snippet {

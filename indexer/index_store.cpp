@@ -122,15 +122,18 @@ fs::path IndexStore::begin_generation() {
   return dir_ / (generation_name(highest + 1) + kBuilding);
 }
 
-void IndexStore::publish(const fs::path& built) {
+void IndexStore::publish(const fs::path& built, const std::vector<fs::path>& parts) {
   const std::string building = built.filename().string();
   const std::string name = building.substr(0, building.size() - 6);
   const fs::path final_path = dir_ / name;
   const std::optional<fs::path> previous = live();
   std::error_code ec;
   try {
-    // Compaction writes a fresh, tightly packed copy, fsync'ed by Xapian.
-    Xapian::Database(built.string()).compact(final_path.string());
+    // Compaction writes a fresh, tightly packed copy, fsync'ed by Xapian; parts are merged
+    // into it (document ids renumbered part after part).
+    Xapian::Database merged;
+    for (const auto& part : parts) merged.add_database(Xapian::Database(part.string()));
+    merged.compact(final_path.string());
   } catch (const Xapian::Error& e) {
     fs::remove_all(final_path, ec);  // half written, never visible
     fail("compacting the new index at " + dir_.string() + " failed: " + e.get_description() +

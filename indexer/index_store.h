@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 namespace postsearch {
 
@@ -46,10 +47,12 @@ class IndexStore {
   // An empty directory path for a new generation.
   std::filesystem::path begin_generation();
 
-  // Compacts the committed database at `built` into its final place, points the stub at it
-  // (an atomic rename: readers see the old generation or the new one, never neither), and
-  // removes generations older than the one it replaces.
-  void publish(const std::filesystem::path& built);
+  // Compacts the committed databases `parts` (one or more, at `built` or below it: a build
+  // written in parts) into one database in its final place, points the stub at it (an atomic
+  // rename: readers see the old generation or the new one, never neither), removes `built`
+  // and generations older than the one it replaces.
+  void publish(const std::filesystem::path& built,
+               const std::vector<std::filesystem::path>& parts);
 
  private:
   void remove_leftovers();

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -23,6 +24,7 @@
 #include "common/schema.h"
 #include "common/shards.h"
 #include "common/text.h"
+#include "indexer/build_writer.h"
 #include "indexer/index_store.h"
 #include "indexer/synonyms.h"
 
@@ -95,14 +97,16 @@ void cancel(Xapian::WritableDatabase& db) {
   }
 }
 
-// A failed fresh build: closes it and removes what it wrote (best effort; the next run
-// removes leftovers anyway). Readers never saw it.
-void abandon(Xapian::WritableDatabase& db, const fs::path& building) {
+// A failed fresh build: closes its parts and removes what it wrote (best effort; the next
+// run removes leftovers anyway). Readers never saw it.
+void abandon(std::vector<Xapian::WritableDatabase>& parts, const fs::path& building) {
   if (building.empty()) return;
-  try {
-    db.close();
-  } catch (const Xapian::Error&) {
-    // Closing writes nothing that matters once the build is dropped.
+  for (auto& db : parts) {
+    try {
+      db.close();
+    } catch (const Xapian::Error&) {
+      // Closing writes nothing that matters once the build is dropped.
+    }
   }
   std::error_code ec;
   fs::remove_all(building, ec);
@@ -390,11 +394,20 @@ struct Target {
   std::unique_ptr<IndexStore> store;
   std::optional<fs::path> live;
   // An incremental run writes into the live database in one transaction. A full run (or
-  // the first) builds a new generation beside it, which publish() swaps in whole.
+  // the first) builds a new generation beside it, which publish() swaps in whole. The new
+  // generation is built in parts, each written by its own thread (build_writer.h) and merged
+  // when published.
   bool fresh = false;
   fs::path building;
   std::optional<Xapian::Database> previous;  // the live index, read by a fresh build
-  Xapian::WritableDatabase db;
+  Xapian::WritableDatabase db;  // the live database, or the first part of a fresh build
+  std::vector<fs::path> part_dirs;
+  std::vector<Xapian::WritableDatabase> parts;
+  std::vector<std::unique_ptr<BuildWriter>> writers;  // one per part, while documents come
+  std::size_t next_part = 0;
+  // Posts a fresh build keeps as the previous generation has them (a broken edit, an
+  // unreadable file): copied from it after the writers finish, as only this thread may read it.
+  std::vector<std::pair<std::size_t, Xapian::docid>> carried;  // (shard, docid) in `previous`
   bool modified = false;   // a document, spelling or synonym written or removed
   bool committed = false;  // this run's work is committed (and published, if fresh)
 
@@ -404,15 +417,21 @@ struct Target {
   }
 };
 
-// Opens (or begins) the database of `target`, whose store is open.
-void open_target(Target& target, bool full, const fs::path& db_path) {
+// Opens (or begins) the database of `target`, whose store is open; a fresh build in
+// `parts` parts.
+void open_target(Target& target, bool full, const fs::path& db_path, std::size_t parts) {
   target.live = target.store->live();
   target.fresh = full || !target.live;
   try {
     if (target.fresh) {
       if (target.live) target.previous = Xapian::Database(target.live->string());
       target.building = target.store->begin_generation();
-      target.db = Xapian::WritableDatabase(target.building.string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      fs::create_directories(target.building);
+      for (std::size_t k = 0; k < parts; ++k) {
+        target.part_dirs.push_back(target.building / ("part-" + std::to_string(k)));
+        target.parts.emplace_back(target.part_dirs.back().string(), Xapian::DB_CREATE_OR_OVERWRITE);
+      }
+      target.db = target.parts.front();
     } else {
       target.db = Xapian::WritableDatabase(target.live->string(), Xapian::DB_OPEN);
     }
@@ -422,6 +441,26 @@ void open_target(Target& target, bool full, const fs::path& db_path) {
   } catch (const Xapian::Error& e) {
     throw IndexWriteError("cannot open the index at " + db_path.string() +
                           " for writing: " + e.get_description());
+  } catch (const fs::filesystem_error& e) {
+    throw IndexWriteError("cannot create a new index in " + db_path.string() + ": " +
+                          e.code().message());
+  }
+}
+
+// Starts one writer thread per part of a fresh build.
+void start_writers(Target& target) {
+  for (auto& part : target.parts) target.writers.push_back(std::make_unique<BuildWriter>(part));
+}
+
+// Waits for a fresh build's writers, then copies the carried posts into its first part.
+// Rethrows a writer's failure.
+void finish_writers(Target& target, const std::vector<Target>& targets) {
+  for (auto& writer : target.writers) writer->finish();
+  target.writers.clear();
+  for (const auto& [shard, docid] : target.carried) {
+    const Xapian::Document document = targets[shard].source().get_document(docid);
+    target.db.add_document(document);
+    for (const std::string& word : spelling_words(document)) target.db.add_spelling(word);
   }
 }
 
@@ -502,7 +541,7 @@ void update_dictionary(const fs::path& db_path, const std::vector<Target>& targe
       dict.commit();
       dict.close();
     }
-    store.publish(building);
+    store.publish(building, {building});
   } catch (const Xapian::Error& e) {
     throw IndexWriteError("updating the dictionary " + dir.string() + " failed: " +
                           e.get_description() +
@@ -549,8 +588,9 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
   const auto abandon_all = [&] {
     for (Target& target : targets) {
       if (target.committed) continue;
+      target.writers.clear();  // stops and joins them
       cancel(target.db);
-      abandon(target.db, target.building);
+      abandon(target.parts, target.building);
     }
   };
   const auto intact = [&] {
@@ -563,7 +603,10 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
   };
 
   try {
-    for (Target& target : targets) open_target(target, options.full, options.db_path);
+    const std::size_t jobs = options.jobs != 0 ? options.jobs
+                                               : std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t parts = std::max<std::size_t>(1, jobs / targets.size());
+    for (Target& target : targets) open_target(target, options.full, options.db_path, parts);
   } catch (...) {
     abandon_all();
     throw;
@@ -606,18 +649,26 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         target.modified = true;
       }
     }
+    for (Target& target : targets) {
+      if (target.fresh) start_writers(target);
+    }
     DocumentBuilder builder;
     std::map<std::string, Claim> claims;  // slug -> the file that has it this run
 
-    auto write = [&](const std::string& slug, const Xapian::Document& document) {
-      Xapian::WritableDatabase& db = target_of(slug).db;
-      db.replace_document(unique_term(slug), document);
-      for (const std::string& word : spelling_words(document)) db.add_spelling(word);
+    // A fresh build's writer takes the document away (moved: see build_writer.h).
+    auto write = [&](const std::string& slug, Xapian::Document& document) {
+      Target& target = target_of(slug);
+      if (target.fresh) {
+        target.writers[target.next_part++ % target.writers.size()]->add(std::move(document));
+        return;
+      }
+      target.db.replace_document(unique_term(slug), document);
+      for (const std::string& word : spelling_words(document)) target.db.add_spelling(word);
     };
 
     // Files are visited in path order, so the first claim on a slug is the winner.
     auto claim = [&](const std::string& slug, const std::string& source_key,
-                     const Xapian::Document* document, const IndexedPost* kept) {
+                     Xapian::Document* document, const IndexedPost* kept) {
       auto [it, inserted] = claims.try_emplace(slug, Claim{source_key, document != nullptr});
       if (!inserted) {
         report.conflicts.push_back({slug, it->second.source_key, source_key});
@@ -627,7 +678,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       if (document == nullptr) {
         ++report.unchanged;
         // Carried into the new build (a kept post's slug, and so its shard, is unchanged).
-        if (target.fresh) write(slug, targets[kept->shard].source().get_document(kept->docid));
+        if (target.fresh) target.carried.emplace_back(kept->shard, kept->docid);
         return;
       }
       if (auto old = indexed_by_slug.find(slug); old != indexed_by_slug.end()) {
@@ -681,7 +732,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
           ++report.ignored;
           continue;
         }
-        const Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash, stamp});
+        Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash, stamp});
         if (target_of(post.slug).fresh && old != indexed.end() && old->second.hash == hash) {
           // A full run rewrites every post; one whose bytes did not change is not "changed".
           if (claims.count(post.slug) == 0 && indexed_by_slug.count(post.slug) != 0) {
@@ -714,6 +765,9 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     };
     for (const auto& [key, post] : indexed) sweep(key, post);
     for (const auto& [key, post] : duplicates) sweep(key, post);
+    for (Target& target : targets) {
+      if (target.fresh) finish_writers(target, targets);
+    }
 
     std::string losers;
     for (const auto& conflict : report.conflicts) losers += conflict.loser + "\n";
@@ -726,10 +780,12 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       set_metadata_if_changed(db, kUpdatedKey,
                               target.modified || last_update.empty() ? now_rfc3339() : last_update);
       if (target.fresh) {
-        db.commit();
-        report.posts += db.get_doccount();
-        db.close();
-        target.store->publish(target.building);
+        for (auto& part : target.parts) {
+          part.commit();
+          report.posts += part.get_doccount();
+          part.close();
+        }
+        target.store->publish(target.building, target.part_dirs);
       } else {
         db.commit_transaction();
         report.posts += db.get_doccount();

@@ -31,6 +31,9 @@ struct IndexOptions {
   // number other than the one DB/SHARDS records, or any number for an unsharded index, is
   // refused (IndexWriteError): re-sharding is a build into a new directory.
   std::size_t shards = 0;
+  // Threads writing a fresh build (the first run, or --full), each into a part of its own
+  // that publishing merges: 0 is one per core. Incremental runs write on one thread.
+  std::size_t jobs = 0;
 };
 
 // A post that was not indexed because of a problem in the file.

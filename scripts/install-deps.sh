@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
-  libxapian-dev libcmark-dev
+  libxapian-dev libcmark-dev libzstd-dev
   libboost1.81-dev libboost-url1.81-dev
   nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev
   catch2 curl

@@ -262,16 +262,35 @@ TEST_CASE("encode_document_data and decode_document_data round-trip", "[document
     CHECK(parts.sections == c.sections);
     CHECK(parts.text == c.text);
   }
-  // Missing parts come back empty.
-  const DocumentData card_only = decode_document_data("{\"x\":1}");
-  CHECK(card_only.card == "{\"x\":1}");
-  CHECK(card_only.sections.empty());
-  CHECK(card_only.text.empty());
-  const std::string two("{}\0[]", 5);
-  const DocumentData two_parts = decode_document_data(two);
-  CHECK(two_parts.card == "{}");
-  CHECK(two_parts.sections == "[]");
-  CHECK(two_parts.text.empty());
+  // Parts unpack alone, and a long text packs smaller than it is.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "Line " + std::to_string(i) + " of a long post \u00e9t\u00e9.\n";
+  const std::string data = encode_document_data("{\"slug\":\"long\"}", "[]", text);
+  CHECK(data.size() < text.size() / 3);
+  CHECK(decode_document_card(data) == "{\"slug\":\"long\"}");
+  CHECK(decode_document_data(data).text == text);
+}
+
+TEST_CASE("damaged document data is an error, never a crash or garbage", "[document]") {
+  const std::string good = encode_document_data("{\"slug\":\"a\"}", "[[0,\"H\",\"h\"]]", "some text here");
+  const std::vector<std::string> damaged = {
+      "",                                          // no lengths
+      "{\"x\":1}",                                  // schema 1 data: card JSON first
+      std::string("\xff\xff\xff\xff\0\0\0\0", 8),  // a frame longer than the data
+      good.substr(0, good.size() - 3),             // truncated text frame
+      good.substr(0, 12),                          // truncated card frame
+  };
+  for (const auto& data : damaged) {
+    CAPTURE(data);
+    CHECK_THROWS_AS(decode_document_data(data), Xapian::DatabaseCorruptError);
+  }
+  // Any byte changed in any frame (each carries a checksum).
+  for (std::size_t i = 8; i < good.size(); ++i) {
+    std::string flipped = good;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x01);
+    CAPTURE(i);
+    CHECK_THROWS_AS(decode_document_data(flipped), Xapian::DatabaseCorruptError);
+  }
 }
 
 TEST_CASE("build() for a post without date, tags or headings", "[document]") {
