@@ -32,8 +32,10 @@ void check_document(const Xapian::Document& doc) {
     }
   }
   const std::string data = doc.get_data();
-  const DocumentData parts = decode_document_data(data);
-  fuzz::check_utf8("document data", data);
+  const DocumentData parts = decode_document_data(data);  // packed (schema.h): check each part
+  fuzz::check_utf8("document card", parts.card);
+  fuzz::check_utf8("document sections", parts.sections);
+  fuzz::check_utf8("document text", parts.text);
   // What the searcher does with every hit: read the card back, and the sections.
   const Card card = deserialise_card(parts.card);
   (void)card_to_json(card, /*with_match=*/false).dump();
