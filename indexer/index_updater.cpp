@@ -26,6 +26,7 @@
 #include "common/text.h"
 #include "indexer/build_writer.h"
 #include "indexer/index_store.h"
+#include "indexer/ordered_pool.h"
 #include "indexer/synonyms.h"
 
 namespace postsearch {
@@ -549,6 +550,66 @@ void update_dictionary(const fs::path& db_path, const std::vector<Target>& targe
   }
 }
 
+// What looking at one file found: the part of a run done for each file on its own, on the
+// preparing threads (read, hash, parse, tokenize), before the run's own thread settles it.
+struct Prepared {
+  enum class Kind {
+    kKeep,        // trusted or unchanged (same stamp): the indexed version stays
+    kUnreadable,  // `problem` says why; the indexed version stays
+    kTouched,     // new stamp, same bytes: only the stamp is updated (incremental runs)
+    kBroken,      // PostError at `line`: `problem`; the indexed version stays
+    kIgnored,     // a draft or an empty stub
+    kDocument,    // `slug` and `document` to write
+  };
+  Kind kind = Kind::kKeep;
+  std::string stamp;
+  std::string hash;
+  std::string problem;
+  std::size_t line = 0;
+  std::string slug;
+  Xapian::Document document;  // moved out whole (see build_writer.h)
+};
+
+// Looks at `file`, whose indexed version (if any) is `old` in a database that `old_fresh`
+// says is being rebuilt. Reads nothing shared but the arguments.
+Prepared prepare(const SourceFile& file, const IndexedPost* old, bool old_fresh,
+                 const IndexOptions& options, DocumentBuilder& builder) {
+  Prepared out;
+  if (file.trusted) return out;
+  out.stamp = file_stamp(file.path);
+  const std::string tag = options_tag(options, file.relative_path);
+  const bool same_options = old != nullptr && old->hash.rfind(tag, 0) == 0;
+  if (!options.full && same_options && !out.stamp.empty() && old->stamp == out.stamp) return out;
+  const std::optional<std::string> bytes = read_bytes(file.path, &out.problem);
+  if (!bytes) {
+    out.kind = Prepared::Kind::kUnreadable;
+    return out;
+  }
+  out.hash = content_hash(*bytes, tag);
+  if (old != nullptr && !old_fresh && old->hash == out.hash) {
+    out.kind = Prepared::Kind::kTouched;
+    return out;
+  }
+  try {
+    Post post = parse_post(*bytes, file.relative_path, options.read);
+    if ((post.draft && !options.include_drafts) || post.is_stub()) {
+      out.kind = Prepared::Kind::kIgnored;
+      return out;
+    }
+    out.document = builder.build(post, SourceInfo{file.key, out.hash, out.stamp});
+    out.slug = std::move(post.slug);
+    out.kind = Prepared::Kind::kDocument;
+  } catch (const PostError& e) {
+    out.kind = Prepared::Kind::kBroken;
+    out.line = e.line();
+    out.problem = e.what();
+  }
+  return out;
+}
+
+// How many files the preparing threads may work ahead of the run's own thread.
+constexpr std::size_t kPrepareWindow = 256;
+
 }  // namespace
 
 IndexReport update_index(const IndexOptions& options, const ProgressFn& progress) {
@@ -602,9 +663,9 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     return std::string(any_live ? " (the previous index is intact)" : " (no index was published)");
   };
 
+  const std::size_t jobs = options.jobs != 0 ? options.jobs
+                                             : std::max(1u, std::thread::hardware_concurrency());
   try {
-    const std::size_t jobs = options.jobs != 0 ? options.jobs
-                                               : std::max(1u, std::thread::hardware_concurrency());
     const std::size_t parts = std::max<std::size_t>(1, jobs / targets.size());
     for (Target& target : targets) open_target(target, options.full, options.db_path, parts);
   } catch (...) {
@@ -652,7 +713,6 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
     for (Target& target : targets) {
       if (target.fresh) start_writers(target);
     }
-    DocumentBuilder builder;
     std::map<std::string, Claim> claims;  // slug -> the file that has it this run
 
     // A fresh build's writer takes the document away (moved: see build_writer.h).
@@ -691,61 +751,65 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
       write(slug, *document);
     };
 
-    std::size_t done = 0;
-    for (const SourceFile& file : files) {
-      if (progress) progress(done++, files.size());
-      const auto old = indexed.find(file.key);
+    // Files are prepared on `jobs` threads (a run that reads few files needs no more than
+    // one), settled here in path order.
+    std::vector<const IndexedPost*> olds(files.size(), nullptr);
+    std::size_t to_read = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (const auto old = indexed.find(files[i].key); old != indexed.end()) olds[i] = &old->second;
+      if (!files[i].trusted) ++to_read;
+    }
+    const std::size_t preparers = any_fresh ? jobs : 1;
+    std::vector<DocumentBuilder> builders(preparers);
+    OrderedPool<Prepared> pool(files.size(), to_read > 0 ? preparers : 0, kPrepareWindow,
+                               [&](std::size_t i, std::size_t worker) {
+                                 const IndexedPost* old = olds[i];
+                                 return prepare(files[i], old, old != nullptr && targets[old->shard].fresh,
+                                                options, builders[worker]);
+                               });
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (progress) progress(i, files.size());
+      const SourceFile& file = files[i];
+      const IndexedPost* old = olds[i];
       const auto keep_old = [&] {
-        if (old != indexed.end()) claim(old->second.slug, file.key, nullptr, &old->second);
+        if (old != nullptr) claim(old->slug, file.key, nullptr, old);
       };
-      if (file.trusted) {
-        keep_old();
-        continue;
-      }
-      const std::string stamp = file_stamp(file.path);
-      const std::string tag = options_tag(options, file.relative_path);
-      const bool same_options = old != indexed.end() && old->second.hash.rfind(tag, 0) == 0;
-      if (!options.full && same_options && !stamp.empty() && old->second.stamp == stamp) {
-        keep_old();
-        continue;
-      }
-      std::string read_error;
-      const std::optional<std::string> bytes = read_bytes(file.path, &read_error);
-      if (!bytes) {
-        report.skipped.push_back({file.key, 0, "cannot read the file: " + read_error});
-        keep_old();
-        continue;
-      }
-      const std::string hash = content_hash(*bytes, tag);
-      if (old != indexed.end() && !targets[old->second.shard].fresh && old->second.hash == hash) {
-        // Touched but not changed: remember the new stamp so the next run skips reading it.
-        Xapian::WritableDatabase& db = targets[old->second.shard].db;
-        Xapian::Document doc = db.get_document(old->second.docid);
-        doc.add_value(schema::kFileStamp, stamp);
-        db.replace_document(old->second.docid, doc);
-        keep_old();
-        continue;
-      }
-      try {
-        Post post = parse_post(*bytes, file.relative_path, options.read);
-        if ((post.draft && !options.include_drafts) || post.is_stub()) {
+      Prepared p = pool.take(i);
+      switch (p.kind) {
+        case Prepared::Kind::kKeep:
+          keep_old();
+          break;
+        case Prepared::Kind::kUnreadable:
+          report.skipped.push_back({file.key, 0, "cannot read the file: " + p.problem});
+          keep_old();
+          break;
+        case Prepared::Kind::kTouched: {
+          // Touched but not changed: remember the new stamp so the next run skips reading it.
+          Xapian::WritableDatabase& db = targets[old->shard].db;
+          Xapian::Document doc = db.get_document(old->docid);
+          doc.add_value(schema::kFileStamp, p.stamp);
+          db.replace_document(old->docid, doc);
+          keep_old();
+          break;
+        }
+        case Prepared::Kind::kBroken:
+          report.skipped.push_back({file.key, p.line, p.problem});
+          keep_old();  // a broken edit does not take the last good version out of search
+          break;
+        case Prepared::Kind::kIgnored:
           ++report.ignored;
-          continue;
-        }
-        Xapian::Document doc = builder.build(post, SourceInfo{file.key, hash, stamp});
-        if (target_of(post.slug).fresh && old != indexed.end() && old->second.hash == hash) {
-          // A full run rewrites every post; one whose bytes did not change is not "changed".
-          if (claims.count(post.slug) == 0 && indexed_by_slug.count(post.slug) != 0) {
-            claims.emplace(post.slug, Claim{file.key, true});
+          break;
+        case Prepared::Kind::kDocument:
+          if (target_of(p.slug).fresh && old != nullptr && old->hash == p.hash &&
+              claims.count(p.slug) == 0 && indexed_by_slug.count(p.slug) != 0) {
+            // A full run rewrites every post; one whose bytes did not change is not "changed".
+            claims.emplace(p.slug, Claim{file.key, true});
             ++report.unchanged;
-            write(post.slug, doc);
-            continue;
+            write(p.slug, p.document);
+            break;
           }
-        }
-        claim(post.slug, file.key, &doc, nullptr);
-      } catch (const PostError& e) {
-        report.skipped.push_back({file.key, e.line(), e.what()});
-        keep_old();  // a broken edit does not take the last good version out of search
+          claim(p.slug, file.key, &p.document, nullptr);
+          break;
       }
     }
     if (progress) progress(files.size(), files.size());
