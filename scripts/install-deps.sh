@@ -12,8 +12,12 @@ packages=(
   python3-prometheus-client  # tests/ops_e2e.py parses /metrics with the Prometheus parser
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   chromium                  # browser tests (scripts/test-browser.sh)
+  # bench/compare.sh (its smoke run is a test): omindex, the cmark CLI, SQLite FTS5 headers
+  # for bench/peers/fts5_bench.cpp, nginx, wrk, GNU time
+  xapian-omega cmark libsqlite3-dev nginx wrk time
 )
-# Node.js for the browser tests' driver (playwright-core): Debian's unless one is there.
+# Node.js for the browser tests' driver (playwright-core) and bench/compare.sh's JavaScript
+# peers (Pagefind, MiniSearch): Debian's unless one is there.
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
   packages+=(nodejs npm)
 fi
