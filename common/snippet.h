@@ -36,6 +36,10 @@ class WordMatcher {
     if (b0 >= 0x80 || b1 >= 0x80) return true;
     return heads_.test(static_cast<std::size_t>(kLower[b0]) << 8 | kLower[b1]);
   }
+  // Whether every query word starts with an ASCII byte: then only words starting with one of
+  // may_start_with() can match, and a scan may jump from one such byte to the next.
+  bool ascii_starts() const { return ascii_starts_; }
+  bool may_start_with(unsigned char byte) const { return starts_[byte]; }
   // How many distinct concepts the query has; a window with all of them is the best.
   std::size_t concept_count() const { return concept_count_; }
   bool empty() const { return exact_.empty() && stems_.empty() && prefixes_.empty(); }
@@ -48,6 +52,8 @@ class WordMatcher {
   Xapian::Stem stemmer_;
   std::size_t concept_count_ = 0;
   std::bitset<65536> heads_;  // first two bytes a matching ASCII word can start with
+  std::array<bool, 256> starts_{};  // first bytes (both cases) of the query words
+  bool ascii_starts_ = true;
   static constexpr std::array<unsigned char, 128> kLower = [] {
     std::array<unsigned char, 128> table{};
     for (int c = 0; c < 128; ++c) table[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + 32 : c);

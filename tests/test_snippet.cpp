@@ -1,6 +1,7 @@
 // common/snippet.h: which words match a query, and the passage shown for a hit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -331,4 +332,25 @@ TEST_CASE("make_snippet's offset finds the section of the match", "[snippet]") {
     REQUIRE(s.matched);
     CHECK(s.offset < intro.headings[0].offset);
   }
+}
+
+TEST_CASE("make_snippet finds words by their first letter only at word starts", "[snippet]") {
+  // The scan jumps between bytes a query word can start with; a jump that lands inside a
+  // word (after ASCII or multi-byte letters, digits or '_') must not start a match there.
+  WordMatcher matcher(parse("loop"), {}, english());
+  const std::string text =
+      "Overlooping xloop éloop _loop 9loop ΔLoop are not it. An event Loop is, and so is (loop).";
+  const Snippet s = make_snippet(text, matcher, 400);
+  REQUIRE(s.matched);
+  CHECK(contains(s.html, "event <mark>Loop</mark> is"));
+  CHECK(contains(s.html, "(<mark>loop</mark>)"));
+  for (const char* inside : {"xloop", "éloop", "_loop", "9loop", "ΔLoop", "Overlooping"}) {
+    CHECK(contains(s.html, inside));  // shown unmarked
+  }
+  CHECK(std::count(s.html.begin(), s.html.end(), '<') == 4);  // two <mark> pairs
+  // A query word starting with a non-ASCII letter is found too (the scan reads every word).
+  WordMatcher accented(parse("école"), {}, english());
+  const Snippet e = make_snippet("Une École, pas une pré-école.", accented, 400);
+  CHECK(contains(e.html, "<mark>École</mark>"));
+  CHECK(contains(e.html, "pré-<mark>école</mark>"));
 }
