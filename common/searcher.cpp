@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "common/schema.h"
 #include "common/snippet.h"
+#include "common/hit_cache.h"
 #include "common/spelling.h"
 #include "common/text.h"
 
@@ -287,6 +288,9 @@ Xapian::Query expand_wildcards(const Xapian::Database& db, const Xapian::Query& 
 // That is the order a KeyMaker gives, because the whole order refines the first criterion.
 struct RankedHit {
   Xapian::Document doc;
+  // In the database searched, several combined: Document::get_docid() would give the id
+  // within its own shard, which two posts of two shards can share.
+  Xapian::docid docid = 0;
   double weight = 0;
   std::string date;
   std::string slug;
@@ -295,7 +299,7 @@ struct RankedHit {
 std::vector<RankedHit> ranked(const Xapian::MSet& mset) {
   std::vector<RankedHit> out;
   for (auto it = mset.begin(); it != mset.end(); ++it) {
-    out.push_back({it.get_document(), it.get_weight(), {}, {}});
+    out.push_back({it.get_document(), *it, it.get_weight(), {}, {}});
   }
   return out;
 }
@@ -483,7 +487,8 @@ std::string last_word(const std::string& query) {
 class Searcher::Impl {
  public:
   Impl(IndexSet indexes, SearcherOptions options)
-      : indexes_(std::move(indexes)), options_(options), stemmer_("english") {
+      : indexes_(std::move(indexes)), options_(options), hits_(options.hit_cache_bytes),
+        stemmer_("english") {
     for (const char* word : kStopWords) stopper_.add(word);
     parser_.set_stemmer(stemmer_);
     parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -847,9 +852,11 @@ class Searcher::Impl {
       identity_ = std::move(now.identity);
       open_ = true;
     } else {
-      db_.reopen();
+      if (db_.reopen()) hits_.clear();  // a new revision: a document id may name another post
       if (own_dictionary_) dictionary_.reopen();
+      return;
     }
+    hits_.clear();  // opened anew
   }
 
   bool has_synonyms(const std::string& word) {
@@ -1064,17 +1071,30 @@ class Searcher::Impl {
     WordMatcher matcher(used, prefix_words(used_text, r.partial), stemmer_);
     const double top = mset.get_max_attained();
     for (const RankedHit& hit : hits) {
-      const std::string data = hit.doc.get_data();
-      Card card = deserialise_card(decode_document_card(data));
+      const std::shared_ptr<const CachedHit> shown = shown_post(hit.docid, hit.doc);
+      Card card = shown->card;
       card.score = top > 0 ? std::max(1e-4, std::round(hit.weight / top * 1e4) / 1e4) : 1.0;
-      if (r.snippets) decorate(card, decode_document_data(data), matcher);
+      if (r.snippets) decorate(card, *shown, matcher);
       response.hits.push_back(std::move(card));
     }
     return response;
   }
 
+  // A hit's card, sections and text: from the cache, else read, unpacked and kept. `docid`
+  // is the hit's id in the database searched (see RankedHit).
+  std::shared_ptr<const CachedHit> shown_post(Xapian::docid docid, const Xapian::Document& doc) {
+    if (auto cached = hits_.find(docid)) return cached;
+    DocumentData parts = decode_document_data(doc.get_data());
+    auto hit = std::make_shared<CachedHit>();
+    hit->card = deserialise_card(parts.card);
+    hit->sections = std::move(parts.sections);
+    hit->text = std::move(parts.text);
+    hits_.insert(docid, hit);
+    return hit;
+  }
+
   // Adds the snippet and the section it lies in.
-  static void decorate(Card& card, const DocumentData& parts, WordMatcher& matcher) {
+  static void decorate(Card& card, const CachedHit& parts, WordMatcher& matcher) {
     Snippet snippet = make_snippet(parts.text, matcher);
     if (!snippet.matched) {
       const std::string summary_html = highlight(card.summary, matcher);
@@ -1103,6 +1123,7 @@ class Searcher::Impl {
   IndexSet indexes_;
   SearcherOptions options_;
   Clock::time_point deadline_{};  // of the search in progress (start_budget)
+  HitCache hits_;                 // recently shown posts, for the next searches
   std::vector<Part> parts_;       // the databases db_ combines
   Xapian::Database db_;           // every part, searched as one
   // Spelling and synonyms: a separate dictionary database (own_dictionary_), else db_.

@@ -81,6 +81,9 @@ struct SearcherOptions {
   // may take before the search fails with IndexUnavailable.
   std::chrono::milliseconds remote_timeout{10'000};
   std::chrono::milliseconds remote_connect_timeout{2'000};
+  // Bytes of recently shown posts (card, sections, unpacked text) kept for the next searches
+  // that show them (common/hit_cache.h); emptied when the index changes. 0: none.
+  std::size_t hit_cache_bytes = 32 * 1024 * 1024;
 };
 
 class Searcher {

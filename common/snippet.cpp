@@ -6,6 +6,10 @@
 #include <deque>
 #include <map>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/text.h"
 
 namespace postsearch {
@@ -87,6 +91,10 @@ void for_each_word(std::string_view text, Fn&& fn) {
     if (i >= n) break;
     const std::size_t begin = i;
     while (i < n && word_char_at(text, i, length)) i += length;
+    if (i == begin) {
+      ++i;  // not a word character (a query term such as ".net"): no word starts here
+      continue;
+    }
     if (!fn(Word{begin, i})) return;
   }
 }
@@ -99,6 +107,45 @@ bool word_char_before(std::string_view text, std::size_t i) {
   std::size_t length = 0;
   return word_char_at(text, start, length) && start + length == i;
 }
+
+// Finds the next byte a query word may start with (WordMatcher::may_start_with). With few
+// such bytes (a query's words usually start with one to four letters, in two cases each),
+// sixteen bytes are compared at a time where SSE2 is there (every x86-64).
+class StartFinder {
+ public:
+  explicit StartFinder(const WordMatcher& matcher) : matcher_(matcher) {
+#if defined(__SSE2__)
+    const auto& bytes = matcher.start_bytes();
+    count_ = bytes.size() <= kMaxVectorBytes ? bytes.size() : 0;
+    for (std::size_t k = 0; k < count_; ++k) targets_[k] = _mm_set1_epi8(static_cast<char>(bytes[k]));
+#endif
+  }
+
+  // The first position at or after `i` holding such a byte, or text.size().
+  std::size_t operator()(std::string_view text, std::size_t i) const {
+    const std::size_t n = text.size();
+#if defined(__SSE2__)
+    if (count_ > 0) {
+      for (; i + 16 <= n; i += 16) {
+        const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+        __m128i hit = _mm_cmpeq_epi8(block, targets_[0]);
+        for (std::size_t k = 1; k < count_; ++k) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(block, targets_[k]));
+        if (const int mask = _mm_movemask_epi8(hit); mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+      }
+    }
+#endif
+    while (i < n && !matcher_.may_start_with(static_cast<unsigned char>(text[i]))) ++i;
+    return i;
+  }
+
+ private:
+  const WordMatcher& matcher_;
+#if defined(__SSE2__)
+  static constexpr std::size_t kMaxVectorBytes = 8;
+  std::size_t count_ = 0;
+  __m128i targets_[kMaxVectorBytes];
+#endif
+};
 
 // Calls `fn(Word)` for each word of `text` that WordMatcher::may_match lets through, in order:
 // the words for_each_word gives, less those no query word can match. When every query word
@@ -114,14 +161,30 @@ void for_each_candidate_word(std::string_view text, const WordMatcher& matcher, 
     return;
   }
   const std::size_t n = text.size();
+  const StartFinder find_start(matcher);
   std::size_t i = 0, length = 0;
   while (i < n) {
-    while (i < n && !matcher.may_start_with(static_cast<unsigned char>(text[i]))) ++i;
+    i = find_start(text, i);
     if (i >= n) return;
-    const bool inside_a_word = i > 0 && word_char_before(text, i);
+    // Inside a word, or a word whose first two letters no query word has: on to the next
+    // possible start (the rest of this word fails the first test).
+    if (i > 0 && word_char_before(text, i)) {
+      ++i;
+      continue;
+    }
+    auto second = static_cast<unsigned char>(i + 1 < n ? text[i + 1] : 0);
+    if (second < 0x80 && !kAsciiWordChars[second]) second = 0;  // a one-letter word
+    if (!matcher.may_match_head(static_cast<unsigned char>(text[i]), second)) {
+      ++i;
+      continue;
+    }
     const std::size_t begin = i;
     while (i < n && word_char_at(text, i, length)) i += length;
-    if (!inside_a_word && !keep(Word{begin, i})) return;
+    if (i == begin) {
+      ++i;  // not a word character (a query term such as ".net"): no word starts here
+      continue;
+    }
+    if (!fn(Word{begin, i})) return;
   }
 }
 
@@ -187,6 +250,9 @@ WordMatcher::WordMatcher(const Xapian::Query& query, std::vector<std::string> pr
   concept_count_ = concepts.size() + prefixes_.size();
   const auto add_start = [&](std::string_view w) {
     const auto b = static_cast<unsigned char>(w[0]);
+    // A term that starts with punctuation ("-", ".net") matches no word of the text: words
+    // are runs of word characters.
+    if (b < 0x80 && !kAsciiWordChars[b]) return;
     if (b >= 0x80) ascii_starts_ = false;
     starts_[b] = true;
     starts_[ascii_lower(b)] = true;
@@ -200,6 +266,9 @@ WordMatcher::WordMatcher(const Xapian::Query& query, std::vector<std::string> pr
   }
   for (const auto& p : prefixes_) {
     if (!p.empty()) add_start(p);
+  }
+  for (std::size_t b = 0; b < starts_.size(); ++b) {
+    if (starts_[b]) start_bytes_.push_back(static_cast<unsigned char>(b));
   }
   for (const auto& p : prefixes_) {
     if (p.size() == 1) {

@@ -31,8 +31,11 @@ class WordMatcher {
   // starts with is out without case folding, stemming or a lookup. Non-ASCII: always true.
   bool may_match(std::string_view word) const {
     if (word.empty()) return false;
-    const auto b0 = static_cast<unsigned char>(word[0]);
-    const auto b1 = static_cast<unsigned char>(word.size() > 1 ? word[1] : 0);
+    return may_match_head(static_cast<unsigned char>(word[0]),
+                          static_cast<unsigned char>(word.size() > 1 ? word[1] : 0));
+  }
+  // The same test from a word's first two bytes (the second 0 for a one-letter word).
+  bool may_match_head(unsigned char b0, unsigned char b1) const {
     if (b0 >= 0x80 || b1 >= 0x80) return true;
     return heads_.test(static_cast<std::size_t>(kLower[b0]) << 8 | kLower[b1]);
   }
@@ -40,6 +43,8 @@ class WordMatcher {
   // may_start_with() can match, and a scan may jump from one such byte to the next.
   bool ascii_starts() const { return ascii_starts_; }
   bool may_start_with(unsigned char byte) const { return starts_[byte]; }
+  // The distinct bytes may_start_with() accepts.
+  const std::vector<unsigned char>& start_bytes() const { return start_bytes_; }
   // How many distinct concepts the query has; a window with all of them is the best.
   std::size_t concept_count() const { return concept_count_; }
   bool empty() const { return exact_.empty() && stems_.empty() && prefixes_.empty(); }
@@ -53,6 +58,7 @@ class WordMatcher {
   std::size_t concept_count_ = 0;
   std::bitset<65536> heads_;  // first two bytes a matching ASCII word can start with
   std::array<bool, 256> starts_{};  // first bytes (both cases) of the query words
+  std::vector<unsigned char> start_bytes_;
   bool ascii_starts_ = true;
   static constexpr std::array<unsigned char, 128> kLower = [] {
     std::array<unsigned char, 128> table{};

@@ -538,6 +538,7 @@ void ServerCore::run_worker() {
   slot.indexes = &config.indexes;
   slot.options.limits = config.router.limits;
   slot.options.time_limit = config.query_time_limit;
+  slot.options.hit_cache_bytes = config.hit_cache_bytes;
   t_worker = &slot;
   for (;;) {
     try {

@@ -62,6 +62,8 @@ struct ServerConfig {
   std::size_t max_connections = kMaxConnections;
   // The match-time budget of one search (SearcherOptions::time_limit); 0: none.
   std::chrono::milliseconds query_time_limit{500};
+  // Per worker thread: bytes of recently shown posts kept unpacked (SearcherOptions).
+  std::size_t hit_cache_bytes = 32 * 1024 * 1024;
   // One line per request ("GET /api/search?q=go 200 1.2ms id=..."). Default: stderr.
   // Not used when request_log is set.
   std::function<void(std::string_view)> access_log;

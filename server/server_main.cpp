@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   double header_timeout = seconds(config.request_timeout);
   double idle_timeout = seconds(config.idle_timeout);
   double query_time_limit = seconds(config.query_time_limit);
+  std::size_t hit_cache_mb = config.hit_cache_bytes >> 20;
   auto& limits = config.router.limits;
   const auto positive = CLI::PositiveNumber;
   app.add_option("--max-connections", config.max_connections,
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
   app.add_option("--query-time-limit", query_time_limit,
                  "Seconds of match time one search may use (0: no limit)")
       ->capture_default_str()->check(CLI::NonNegativeNumber)->group("Limits");
+  app.add_option("--hit-cache-mb", hit_cache_mb,
+                 "MB of recently shown posts each worker thread keeps unpacked (0: none)")
+      ->capture_default_str()->check(CLI::Range(0, 4096))->group("Limits");
   app.add_option("--max-header-bytes", config.max_header_bytes,
                  "Request line and header fields, in bytes (414/431 beyond)")
       ->capture_default_str()->check(CLI::Range(256, 1 << 20))->group("Limits");
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
   config.request_timeout = milliseconds(header_timeout);
   config.idle_timeout = milliseconds(idle_timeout);
   config.query_time_limit = milliseconds(query_time_limit);
+  config.hit_cache_bytes = hit_cache_mb << 20;
   config.handle_signals = true;
   std::signal(SIGPIPE, SIG_IGN);
 

@@ -354,3 +354,14 @@ TEST_CASE("make_snippet finds words by their first letter only at word starts", 
   CHECK(contains(e.html, "<mark>École</mark>"));
   CHECK(contains(e.html, "pré-<mark>école</mark>"));
 }
+
+TEST_CASE("make_snippet ends on query terms that start with punctuation", "[snippet]") {
+  // Terms such as "-" or ".net" (from a title's words, say) start no word of the text; the
+  // scan must step past them, not stop there (it once looped forever on such a term).
+  WordMatcher matcher(terms({"-", ".net", "loop"}), {}, english());
+  const Snippet s = make_snippet("A - B .net - and a loop - here.", matcher, 400);
+  CHECK(s.matched);
+  CHECK(contains(s.html, "<mark>loop</mark>"));
+  WordMatcher only_punctuation(terms({"-"}), {}, english());
+  CHECK_FALSE(make_snippet("x - y - z", only_punctuation, 400).matched);
+}
