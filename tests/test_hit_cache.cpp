@@ -2,6 +2,10 @@
 // and the Searcher's use of it: a changed index never shows a kept post's old text.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "common/hit_cache.h"
 #include "common/searcher.h"
 #include "indexer/index_updater.h"
@@ -89,4 +93,36 @@ TEST_CASE("a searcher never shows a kept post as it was before the index changed
   update_index(options);
   CHECK(snippet_of("kettle").find("iron") != std::string::npos);
   CHECK(snippet_of("other").find("only a") != std::string::npos);
+}
+
+TEST_CASE("searchers on several threads at once, browsing and searching", "[searcher][threads]") {
+  // Each server thread has its own Searcher; nothing Xapian reference-counts may be shared
+  // between them. An empty query once copied the static Xapian::Query::MatchAll, whose
+  // non-atomic reference count several threads then raced on (a server crashed under load).
+  TempDir dir;
+  for (int i = 0; i < 30; ++i) {
+    write_file(dir / "posts" / ("p" + std::to_string(i) + ".md"),
+               "---\ntitle: \"Post " + std::to_string(i) + "\"\ndate: 2021-03-0" +
+                   std::to_string(1 + i % 9) + "\ntags: [a, b]\n---\nwords about kettles " +
+                   std::to_string(i) + "\n");
+  }
+  IndexOptions options;
+  options.posts_dirs = {dir / "posts"};
+  options.db_path = dir / "index";
+  update_index(options);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Searcher searcher(options.db_path);
+      for (int i = 0; i < 5000; ++i) {
+        SearchRequest r;
+        r.query = (i + t) % 2 == 0 ? "" : "kettles";  // browse, or search
+        if (i % 3 == 0) r.tags = {"a"};
+        if (searcher.search(r).total != 30) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
 }
