@@ -329,18 +329,6 @@ python3 -c 'import sys, urllib.parse
 for line in open(sys.argv[1], encoding="utf-8"):
     if line.strip():
         print("/api/search?q=" + urllib.parse.quote(line.strip()))' "$queries" > "$work/paths.txt"
-cat > "$work/cycle.lua" << 'EOF'
--- Cycles the paths of the file given after "--", each wrk thread from a random place.
-local paths, i = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = math.random(#paths)
-end
-function request()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-EOF
 
 # wrk CORPUS SUBJECT URL [LUA ARGS...]: records req/s, p50 and p99 (ms), and non-2xx.
 run_wrk() {
@@ -408,7 +396,7 @@ http_all() {
   local port=$server_port
   log "$corpus: postsearch-server /healthz and /api/search x ${wrk_seconds} s"
   run_wrk "$corpus" healthz "http://127.0.0.1:$port/healthz"
-  run_wrk "$corpus" search "http://127.0.0.1:$port" "$work/cycle.lua" "$work/paths.txt"
+  run_wrk "$corpus" search "http://127.0.0.1:$port" "$root/bench/cycle_paths.lua" "$work/paths.txt"
   record "$corpus" search rss_mb "$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$server_pid/status")"
   stop_pid "$server_pid"; server_pid=""
 }

@@ -61,17 +61,6 @@ python3 -c 'import sys, urllib.parse
 for line in open(sys.argv[1], encoding="utf-8"):
     if line.strip():
         print("/api/search?q=" + urllib.parse.quote(line.strip()))' "$queries" > "$work/paths.txt"
-cat > "$work/cycle.lua" << 'EOF'
-local paths, i = {}, 0
-function init(args)
-  for line in io.lines(args[1]) do paths[#paths + 1] = line end
-  i = math.random(#paths)
-end
-function request()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-EOF
 to_ms() {  # wrk's "1.23ms" / "456.00us" / "1.20s" -> ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.1f", n }'
 }
@@ -108,7 +97,7 @@ for n in "${sizes[@]}"; do
     done
     if [ -n "$port" ]; then
       timeout $((load_seconds + 30)) wrk -t2 -c"$connections" -d"${load_seconds}s" --timeout 10s --latency \
-        -s "$work/cycle.lua" "http://127.0.0.1:$port" -- "$work/paths.txt" > "$work/wrk.out" 2>&1 || true
+        -s "$PWD/bench/cycle_paths.lua" "http://127.0.0.1:$port" -- "$work/paths.txt" > "$work/wrk.out" 2>&1 || true
       rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$work/wrk.out")
       w50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")
       w99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
