@@ -23,9 +23,16 @@ struct FrontMatter {
   std::size_t body_line = 1;
 };
 
+// Limits on what a front matter block may cost to read (a post over one is skipped as broken):
+// its size, how deep values nest, and how many values it holds once YAML aliases are expanded.
+inline constexpr std::size_t kMaxFrontMatterBytes = 64 * 1024;
+inline constexpr std::size_t kMaxFrontMatterDepth = 32;
+inline constexpr std::size_t kMaxFrontMatterNodes = 10'000;
+
 // Splits off and parses the front matter of `text` (BOM already removed, LF line endings).
 // Text without front matter yields empty fields and body_offset 0.
-// Throws PostError (with the line) for an unterminated block or a YAML/TOML syntax error.
+// Throws PostError (with the line) for an unterminated block, a YAML/TOML syntax error or a
+// block over the limits above.
 FrontMatter parse_front_matter(std::string_view text);
 
 }  // namespace postsearch

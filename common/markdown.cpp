@@ -1,10 +1,12 @@
 #include "common/markdown.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
 #include <cmark.h>
 
+#include "common/errors.h"
 #include "common/text.h"
 
 namespace postsearch {
@@ -53,16 +55,25 @@ class Extractor {
         cmark_parse_document(markdown.data(), markdown.size(), CMARK_OPT_DEFAULT));
     std::unique_ptr<cmark_iter, IterDeleter> iter(cmark_iter_new(doc.get()));
     cmark_event_type event;
+    // Headings and paragraphs are read when left, so that every node below them has been
+    // through the depth check before collect_inline_text recurses into them. (Leaves get
+    // only an ENTER event.)
+    std::size_t depth = 0;
     while ((event = cmark_iter_next(iter.get())) != CMARK_EVENT_DONE) {
-      if (event != CMARK_EVENT_ENTER) continue;
       cmark_node* node = cmark_iter_get_node(iter.get());
+      const bool leaf = cmark_node_first_child(node) == nullptr;
+      if (event == CMARK_EVENT_ENTER && !leaf && ++depth > kMaxMarkdownDepth) {
+        throw PostError(static_cast<std::size_t>(std::max(1, cmark_node_get_start_line(node))),
+                        "Markdown nested more than " + std::to_string(kMaxMarkdownDepth) +
+                            " levels deep (block quotes, lists, emphasis or links)");
+      }
+      if (event == CMARK_EVENT_EXIT) {
+        if (!leaf) --depth;
+        if (cmark_node_get_type(node) == CMARK_NODE_HEADING) add_heading(node);
+        if (cmark_node_get_type(node) == CMARK_NODE_PARAGRAPH) add_paragraph(node);
+        continue;
+      }
       switch (cmark_node_get_type(node)) {
-        case CMARK_NODE_HEADING:
-          add_heading(node);
-          break;
-        case CMARK_NODE_PARAGRAPH:
-          add_paragraph(node);
-          break;
         case CMARK_NODE_CODE_BLOCK:
           add_code_block(node);
           break;

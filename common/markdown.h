@@ -28,7 +28,13 @@ struct MarkdownText {
   std::size_t word_count = 0;   // whitespace-separated words in `text`
 };
 
-// Never throws for any input: cmark accepts every byte string as CommonMark.
+// How deep blocks and inlines may nest (block quotes in lists in ..., emphasis in links in
+// ...). Real posts nest a handful of levels; a deeper one is a broken post, not a reason to
+// recurse without end.
+inline constexpr std::size_t kMaxMarkdownDepth = 100;
+
+// cmark accepts every byte string as CommonMark; the only error is nesting deeper than
+// kMaxMarkdownDepth: PostError with the line, counted from the first line of `markdown`.
 MarkdownText extract_markdown(std::string_view markdown);
 
 }  // namespace postsearch

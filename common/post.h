@@ -13,6 +13,11 @@
 
 namespace postsearch {
 
+// Limits on one post (README "Posts"): a list in the front matter (tags, aliases, authors)
+// holds at most kMaxListItems items, or the post is skipped; a longer title is cut at a word.
+inline constexpr std::size_t kMaxListItems = 200;
+inline constexpr std::size_t kMaxTitleBytes = 400;
+
 struct ReadOptions {
   std::string base_url = "/";  // prefix of card URLs built from slugs or Zola paths
 };

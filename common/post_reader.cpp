@@ -65,6 +65,9 @@ class Fields {
       } else {
         fail(key, std::string("expected a list or text, found ") + shape(*v));
       }
+      if (out.size() > kMaxListItems) {
+        fail(key, "more than " + std::to_string(kMaxListItems) + " items");
+      }
     }
     return out;
   }
@@ -227,10 +230,16 @@ Post parse_post(std::string_view bytes, std::string_view relative_path,
   const Fields fields(fm);
 
   Post post;
-  post.body = extract_markdown(std::string_view(source).substr(fm.body_offset));
+  try {
+    post.body = extract_markdown(std::string_view(source).substr(fm.body_offset));
+  } catch (const PostError& e) {  // its line counts from the body's first line
+    throw PostError(e.line() + fm.body_line - 1, e.what());
+  }
 
   if (auto title = fields.text({"title"})) post.title = text::collapse_whitespace(*title);
   if (post.title.empty()) post.title = post.body.first_h1;
+  // A title past any sane length (a paragraph pasted into the field) is indexed cut.
+  if (post.title.size() > kMaxTitleBytes) post.title = text::cut_at_word(post.title, kMaxTitleBytes);
   post.has_own_title = !post.title.empty();
   if (post.title.empty()) post.title = file_stem(relative_path);
 

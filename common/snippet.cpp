@@ -321,7 +321,9 @@ Snippet make_snippet(std::string_view text, WordMatcher& matcher, std::size_t ma
       if (c == nullptr) return true;
       window.push_back({w.begin, w.end, c});
       ++counts[*c];
-      while (window.back().end - window.front().begin > max_bytes) {
+      // A window keeps at least its newest word: one word wider than max_bytes (a hash,
+      // a base64 blob, a long unbroken CJK run) is a window of its own, cut when shown.
+      while (window.size() > 1 && window.back().end - window.front().begin > max_bytes) {
         const std::string_view front = *window.front().concept_name;
         if (--counts[front] == 0) counts.erase(front);
         window.pop_front();

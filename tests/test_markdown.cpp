@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/errors.h"
 #include "common/markdown.h"
 
 using namespace postsearch;
@@ -251,13 +252,20 @@ TEST_CASE("word_count counts whitespace-separated words of text", "[markdown]") 
   }
 }
 
-TEST_CASE("extract_markdown accepts any bytes", "[markdown]") {
+TEST_CASE("extract_markdown accepts any bytes; only too deep nesting is an error", "[markdown]") {
   const std::vector<std::string> inputs = {
       std::string("\0\0\0", 3), "[[[[[[[[[[", "*_*_*_*_`", "<div", "```", "> > > > >",
-      std::string(10000, '['), std::string(10000, '>'), "\xFF\xFE invalid",
+      std::string(10000, '['), "\xFF\xFE invalid", std::string(kMaxMarkdownDepth - 1, '>'),
   };
   for (const auto& input : inputs) {
     const MarkdownText md = extract_markdown(input);
     CHECK(md.word_count <= input.size());
+  }
+  // 10,000 block quotes, one in another: a PostError on the line where they start.
+  try {
+    extract_markdown("One.\n\n" + std::string(10000, '>'));
+    FAIL("expected a PostError");
+  } catch (const PostError& e) {
+    CHECK(e.line() == 3);
   }
 }

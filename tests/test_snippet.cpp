@@ -365,3 +365,37 @@ TEST_CASE("make_snippet ends on query terms that start with punctuation", "[snip
   WordMatcher only_punctuation(terms({"-"}), {}, english());
   CHECK_FALSE(make_snippet("x - y - z", only_punctuation, 400).matched);
 }
+
+TEST_CASE("make_snippet shows a matched word wider than the snippet, cut", "[snippet]") {
+  // A checksum, a base64 blob or an unbroken CJK run is one word; matched (here by a
+  // search-as-you-type prefix) it is a window of its own. It once emptied the window and
+  // crashed the server.
+  std::string hex;
+  for (int i = 0; i < 260; ++i) hex += "0123456789abcdef"[i % 16];
+  std::string cjk;
+  for (int i = 0; i < 30; ++i) cjk += "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E";  // 日本語 x 30
+  struct Case {
+    std::string text;
+    std::vector<std::string> prefixes;
+    std::string query;
+  };
+  const std::vector<Case> cases = {
+      {"```\ndeadbeef" + hex + "\n```", {"deadbeef"}, "deadbeef"},
+      {"Checksum deadbeef in prose.\ndeadbeef" + hex + "\nand more", {"deadbeef"}, "checksum"},
+      {"Intro words. deadbeef" + hex, {"deadbeef"}, "intro"},
+      {cjk, {}, cjk},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text.size(), c.query);
+    WordMatcher matcher(c.prefixes.empty() ? terms({c.query.c_str()}) : parse(c.query),
+                        c.prefixes, english());
+    for (std::size_t max_bytes : {220u, 40u, 8u, 1u}) {
+      CAPTURE(max_bytes);
+      const Snippet s = make_snippet(c.text, matcher, max_bytes);
+      CHECK(s.matched);
+      CHECK(s.offset <= c.text.size());
+      CHECK_FALSE(text::find_invalid_utf8(s.html).has_value());
+      CHECK_FALSE(contains(unmarked(s.html), "<"));
+    }
+  }
+}
