@@ -181,7 +181,7 @@ void Watcher::resync() {
         notice("posts directory " + root.path.string() + " is back");
       } else {
         notice("posts directory " + root.path.string() +
-               " is gone: its posts leave the index until it is back (looked for every " +
+               " is gone: the index is kept as it is until it is back (looked for every " +
                seconds_text(settings_.missing_poll) + ")");
       }
     }
@@ -355,14 +355,20 @@ void Watcher::run_update(bool first, bool periodic) {
     return is_dir(r.path) != r.present;
   });
   if (resync_needed_ || presence_changed) resync();
+  if (any_root_missing()) {
+    // A posts directory that is gone (a deploy swapping folders, an unmounted disk) is not a
+    // folder whose posts were all deleted: nothing is updated until it is back (the
+    // updater's rule for a folder it cannot read). Its return starts a run over everything.
+    doubt_ = true;
+    changed_.clear();
+    return;
+  }
 
   IndexOptions options = options_;
   options.full = full_pending_;  // --full: the first run that succeeds
   options.changed_paths.clear();
   options.posts_dirs.clear();
-  for (const Root& root : roots_) {
-    if (root.present) options.posts_dirs.push_back(root.path);  // a missing one: no posts
-  }
+  for (const Root& root : roots_) options.posts_dirs.push_back(root.path);
   // Only the files the events named, when they are all there is to it.
   bool precise = settings_.tell_changed_paths && !first && !periodic && !doubt_ && !aliased_ &&
                  !changed_.empty();

@@ -437,25 +437,29 @@ TEST_CASE("hidden and non-Markdown files do not start a batch", "[watcher]") {
   CHECK(f.batches() == 1);
 }
 
-TEST_CASE("the posts directory removed and recreated: posts leave and come back", "[watcher]") {
+TEST_CASE("the posts directory removed and recreated: the index waits for it", "[watcher]") {
   WatchFixture f;
   write_file(f.posts() / "a.md", post("Alpha", "apples"));
   write_file(f.posts() / "sub/b.md", post("Beta", "bananas"));
   f.start_and_settle();
+  const std::size_t settled = f.batches();
 
+  // Gone is not "every post deleted": no run, the index keeps its posts.
   fs::remove_all(f.posts());
-  REQUIRE(f.wait_report(1, [](const IndexReport& r) { return r.posts == 0; }));
-  CHECK(f.slugs_for("apples").empty());
-  CHECK(f.indexed_posts() == 0);
-  CHECK(contains(f.notices(), "is gone"));
+  REQUIRE(eventually([&] { return contains(f.notices(), "is gone"); }));
+  std::this_thread::sleep_for(2 * f.settings.missing_poll);  // looked for while gone
+  f.settle();
+  CHECK(f.batches() == settled);
+  CHECK(f.slugs_for("apples") == Slugs{"a"});
+  CHECK(f.indexed_posts() == 2);
   CHECK(f.errors().empty());
 
-  std::this_thread::sleep_for(f.settings.missing_poll);  // looked for at least once while gone
-  const std::size_t before = f.batches();
+  // Back with other posts: one run over everything.
   write_file(f.posts() / "a.md", post("Alpha", "apples"));
   write_file(f.posts() / "new/c.md", post("Gamma", "cherries"));
-  REQUIRE(f.wait_report(before, [](const IndexReport& r) { return r.posts == 2; }));
+  REQUIRE(f.wait_report(settled, [](const IndexReport& r) { return r.posts == 2; }));
   CHECK(f.slugs_for("apples") == Slugs{"a"});
+  CHECK(f.slugs_for("bananas").empty());
   CHECK(f.slugs_for("cherries") == Slugs{"new/c"});
   CHECK(contains(f.notices(), "is back"));
 
@@ -463,13 +467,50 @@ TEST_CASE("the posts directory removed and recreated: posts leave and come back"
   write_file(f.posts() / "new/c.md", post("Gamma", "currants"));
   REQUIRE(eventually([&] { return f.slugs_for("currants") == Slugs{"new/c"}; }));
 
-  // Moved away and back.
+  // Moved away and back: the posts stay searchable throughout.
+  const std::size_t before_move = f.batches();
   fs::rename(f.posts(), f.dir / "parked");
-  REQUIRE(eventually([&] { return f.indexed_posts() == 0; }));
+  std::this_thread::sleep_for(2 * f.settings.missing_poll);
+  CHECK(f.indexed_posts() == 2);
   fs::rename(f.dir / "parked", f.posts());
-  REQUIRE(eventually([&] { return f.indexed_posts() == 2; }));
   write_file(f.posts() / "a.md", post("Alpha", "avocados"));
   REQUIRE(eventually([&] { return f.slugs_for("avocados") == Slugs{"a"}; }));
+  CHECK(f.indexed_posts() == 2);
+  for (std::size_t i = before_move; i < f.batches(); ++i) CHECK(f.report(i).posts == 2);
+  CHECK(f.errors().empty());
+}
+
+TEST_CASE("a deploy that swaps the posts folder never empties the index", "[watcher]") {
+  WatchFixture f;
+  write_file(f.posts() / "a.md", post("Alpha", "apples"));
+  write_file(f.posts() / "b.md", post("Beta", "bananas"));
+  f.start_and_settle();
+  const std::size_t settled = f.batches();
+
+  // mv posts old && mv new posts, with a pause between the two as a slow deploy script has,
+  // and a search running all along.
+  write_file(f.dir / "new/a.md", post("Alpha", "apricots"));
+  write_file(f.dir / "new/c.md", post("Gamma", "cherries"));
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> fewest{2};
+  std::thread reader([&] {
+    while (!done) {
+      const std::size_t n = f.indexed_posts();
+      if (n < fewest) fewest = n;
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  fs::rename(f.posts(), f.dir / "old");
+  std::this_thread::sleep_for(f.settings.quiet + f.settings.missing_poll);
+  fs::rename(f.dir / "new", f.posts());
+  const bool swapped = eventually([&] { return f.slugs_for("cherries") == Slugs{"c"}; });
+  done = true;
+  reader.join();
+  REQUIRE(swapped);
+  CHECK(f.slugs_for("apricots") == Slugs{"a"});
+  CHECK(f.slugs_for("bananas").empty());
+  CHECK(fewest == 2);
+  for (std::size_t i = settled; i < f.batches(); ++i) CHECK(f.report(i).posts >= 2);
   CHECK(f.errors().empty());
 }
 
