@@ -12,6 +12,7 @@
 #include "common/caching_stemmer.h"
 #include "common/card.h"
 #include "common/dates.h"
+#include "common/index_terms.h"
 #include "common/schema.h"
 #include "common/text.h"
 
@@ -19,20 +20,8 @@ namespace postsearch {
 
 namespace {
 
-// Xapian's hard limit is 245 bytes; keep a margin for prefixes.
-constexpr std::size_t kMaxTermBytes = 240;
 // The stored snippet text is capped: a snippet is looked for in the first part of a huge post.
 constexpr std::size_t kMaxStoredText = 512 * 1024;
-
-std::string bounded_term(std::string_view prefix, std::string_view value) {
-  std::string term = std::string(prefix) + std::string(value);
-  if (term.size() <= kMaxTermBytes) return term;
-  std::size_t cut = kMaxTermBytes - 17;
-  while (cut > 0 && (static_cast<unsigned char>(term[cut]) & 0xC0) == 0x80) --cut;
-  char hash[17];
-  std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string_view>{}(value));
-  return term.substr(0, cut) + "#" + hash;
-}
 
 bool is_ident_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -166,23 +155,6 @@ std::vector<std::string> spelling_words(const Xapian::Document& doc) {
   return words;
 }
 
-std::string normalise_alias(std::string_view url) {
-  std::string_view s = url;
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  if (const std::size_t scheme = s.find("://"); scheme != std::string_view::npos) {
-    const std::size_t path = s.find('/', scheme + 3);
-    s = path == std::string_view::npos ? std::string_view() : s.substr(path);
-  }
-  while (!s.empty() && s.front() == '/') s.remove_prefix(1);
-  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string unique_term(std::string_view slug) {
-  return bounded_term(schema::kUniqueId, slug);
-}
-
 std::vector<std::string> split_identifier(std::string_view id) {
   std::vector<std::string> parts;
   std::string current;
@@ -264,18 +236,17 @@ Xapian::Document DocumentBuilder::build(const Post& post, const SourceInfo& sour
   for (const auto& tag : post.tags) {
     generator_.index_text(tag, 2);
     generator_.increase_termpos();
-    doc.add_boolean_term(bounded_term(schema::kTag, text::fold_case(tag)));
+    doc.add_boolean_term(terms::tag(tag));
   }
   generator_.index_text(post.body.text, schema::kBodyWeight);
   index_code_identifiers(post.body.code);
 
-  doc.add_boolean_term(unique_term(post.slug));
-  const std::string exact_title = text::normalise_for_match(post.title);
-  if (!exact_title.empty()) doc.add_term(bounded_term(schema::kExactTitle, exact_title), 1);
-  if (!post.date.empty()) doc.add_boolean_term(std::string(schema::kYear) + post.date.substr(0, 4));
+  doc.add_boolean_term(terms::unique_id(post.slug));
+  const std::string exact_title = terms::exact_title(post.title);
+  if (!exact_title.empty()) doc.add_term(exact_title, 1);
+  if (!post.date.empty()) doc.add_boolean_term(terms::year(post.date.substr(0, 4)));
   for (const auto& alias : post.aliases) {
-    const std::string normalised = normalise_alias(alias);
-    if (!normalised.empty()) doc.add_boolean_term(bounded_term(schema::kAlias, normalised));
+    if (!terms::normalise_alias(alias).empty()) doc.add_boolean_term(terms::alias(alias));
   }
 
   std::string tags;

@@ -51,13 +51,6 @@ std::string decode_document_card(std::string_view data);
 // after any sequence of updates equals that of a fresh build.
 std::vector<std::string> spelling_words(const Xapian::Document& doc);
 
-// An old URL reduced to the form aliases are matched in: no scheme or host, no leading or
-// trailing '/' ("https://blog.example/2014/12/12/x.html/" -> "2014/12/12/x.html").
-std::string normalise_alias(std::string_view url);
-
-// "Q" + slug, shortened with a hash when it would exceed Xapian's term length limit.
-std::string unique_term(std::string_view slug);
-
 // Terms of code-like identifiers split into their words: "WaitGroup" -> wait, group;
 // "snake_case_name" -> snake, case, name; "HTTPServer" -> http, server. Lower-cased.
 // Returns nothing for an identifier that is a single word.

@@ -9,7 +9,7 @@
 
 namespace postsearch::schema {
 
-inline constexpr std::string_view kSchemaVersion = "postsearch-schema-2";
+inline constexpr std::string_view kSchemaVersion = "postsearch-schema-3";
 
 // --- Term prefixes (Xapian conventions where one exists) ---
 // Free-text fields (positional, stemmed, searchable with `field:word`):

@@ -15,6 +15,7 @@
 #include "common/schema.h"
 #include "common/snippet.h"
 #include "common/hit_cache.h"
+#include "common/index_terms.h"
 #include "common/spelling.h"
 #include "common/text.h"
 
@@ -33,17 +34,16 @@ constexpr const char* kStopWords[] = {
     "where", "which", "who", "why",  "will", "with", "you",   "your", "we",   "our",
 };
 
-// `tag:Python` and `year:2019` are exact filters; the value is case-folded here (a boolean
-// prefix alone would keep its case).
-class FoldedFilterProcessor : public Xapian::FieldProcessor {
+// `tag:Python` and `year:2019` are exact filters, built as the indexer builds them
+// (common/index_terms.h: case-folded, and bounded in length).
+class FilterTermProcessor : public Xapian::FieldProcessor {
  public:
-  explicit FoldedFilterProcessor(std::string prefix) : prefix_(std::move(prefix)) {}
-  Xapian::Query operator()(const std::string& value) override {
-    return Xapian::Query(prefix_ + text::fold_case(value));
-  }
+  using Encoder = std::string (*)(std::string_view);
+  explicit FilterTermProcessor(Encoder encode) : encode_(encode) {}
+  Xapian::Query operator()(const std::string& value) override { return Xapian::Query(encode_(value)); }
 
  private:
-  std::string prefix_;
+  Encoder encode_;
 };
 
 // Counts tags (several per post) and years over every document the match looks at.
@@ -499,10 +499,8 @@ class Searcher::Impl {
     parser_.add_prefix("author", std::string(schema::kAuthor));
     parser_.add_prefix("heading", std::string(schema::kHeading));
     // release(): the parser owns these and deletes them with itself.
-    parser_.add_boolean_prefix(
-        "tag", (new FoldedFilterProcessor(std::string(schema::kTag)))->release());
-    parser_.add_boolean_prefix(
-        "year", (new FoldedFilterProcessor(std::string(schema::kYear)))->release());
+    parser_.add_boolean_prefix("tag", (new FilterTermProcessor(&terms::tag))->release());
+    parser_.add_boolean_prefix("year", (new FilterTermProcessor(&terms::year))->release());
     parser_.add_rangeprocessor((new Xapian::DateRangeProcessor(schema::kDate))->release());
     sorter_.add_value(schema::kDate, true);   // newest first
     sorter_.add_value(schema::kSlug, false);  // then by slug
@@ -564,7 +562,7 @@ class Searcher::Impl {
 
   std::optional<Card> find_post(const std::string& slug) {
     return with_database([&](Xapian::Database& db) -> std::optional<Card> {
-      const std::string term = unique_term(slug);
+      const std::string term = terms::unique_id(slug);
       Xapian::PostingIterator it = db.postlist_begin(term);
       if (it == db.postlist_end(term)) return std::nullopt;
       const std::string data = db.get_document(*it).get_data();
@@ -656,7 +654,7 @@ class Searcher::Impl {
                        "parameter 'limit' must be between 1 and " + std::to_string(kMaxRelated));
     }
     return with_database([&](Xapian::Database& db) -> std::optional<RelatedResponse> {
-      const std::string id = unique_term(slug);
+      const std::string id = terms::unique_id(slug);
       Xapian::PostingIterator it = db.postlist_begin(id);
       if (it == db.postlist_end(id)) return std::nullopt;
       RelatedResponse response;
@@ -904,8 +902,7 @@ class Searcher::Impl {
     std::vector<Xapian::Query> out;
     const std::string exact = text::normalise_for_match(query);
     if (exact.empty()) return out;
-    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
-                     Xapian::Query(std::string(schema::kExactTitle) + exact), 4.0);
+    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(terms::exact_title(query)), 4.0);
     std::vector<std::string> words;
     std::size_t start = 0;
     while (start < exact.size()) {
@@ -945,7 +942,7 @@ class Searcher::Impl {
     // An old URL of a post (front matter `aliases`) finds exactly that post.
     const std::string trimmed = text::trim(query);
     if (trimmed.find('/') != std::string::npos && trimmed.find(' ') == std::string::npos) {
-      const std::string alias = std::string(schema::kAlias) + normalise_alias(trimmed);
+      const std::string alias = terms::alias(trimmed);
       if (db.term_exists(alias)) return Xapian::Query(alias);
     }
     Xapian::Query q = parse(query, partial, op);
@@ -959,7 +956,7 @@ class Searcher::Impl {
   Xapian::Query with_filters(Xapian::Query q, const SearchRequest& r) {
     std::vector<Xapian::Query> filters;
     for (const auto& tag : r.tags) {
-      filters.emplace_back(std::string(schema::kTag) + text::fold_case(tag));
+      filters.emplace_back(terms::tag(tag));
     }
     if (!r.since.empty() || !r.until.empty()) {
       // Posts without a date have an empty value and never pass a date filter.

@@ -7,17 +7,12 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/hash.h"
 #include "common/index_sources.h"
 
 namespace postsearch::shards {
 
 namespace fs = std::filesystem;
-
-std::uint64_t fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
 
 std::size_t shard_of(std::string_view slug, std::size_t shards) {
   return shards <= 1 ? 0 : static_cast<std::size_t>(fnv1a64(slug) % shards);

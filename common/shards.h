@@ -17,15 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hash.h"
 #include "common/index_sources.h"  // kShardsFile, kShardsHeader, the SHARDS reader
 
 namespace postsearch::shards {
 
-
-// 64-bit FNV-1a of the bytes. Pinned by tests: changing it would move posts between shards.
-std::uint64_t fnv1a64(std::string_view bytes);
-
-// The shard (0..shards-1) that holds the post with this slug: fnv1a64(slug) % shards.
+// The shard (0..shards-1) that holds the post with this slug: fnv1a64(slug) % shards
+// (common/hash.h; pinned by tests: another hash would move posts between shards).
 // `shards` must be at least 1.
 std::size_t shard_of(std::string_view slug, std::size_t shards);
 

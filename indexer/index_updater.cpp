@@ -21,6 +21,8 @@
 
 #include "common/document_builder.h"
 #include "common/errors.h"
+#include "common/hash.h"
+#include "common/index_terms.h"
 #include "common/schema.h"
 #include "common/shards.h"
 #include "common/text.h"
@@ -275,12 +277,6 @@ std::optional<std::string> read_bytes(const fs::path& path, std::string* error =
   return out.str();
 }
 
-// 64-bit FNV-1a.
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  return h;
-}
-
 std::string hex64(std::uint64_t v) {
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(v));
@@ -291,11 +287,11 @@ std::string hex64(std::uint64_t v) {
 // the path below its posts directory (the default slug). A document whose hash starts with
 // a different tag must be rebuilt even if the file is untouched.
 std::string options_tag(const IndexOptions& options, std::string_view relative_path) {
-  std::uint64_t h = fnv1a(schema::kSchemaVersion);
-  h = fnv1a(std::string_view("\0", 1), h);
-  h = fnv1a(options.read.base_url, h);
-  h = fnv1a(std::string_view("\0", 1), h);
-  return hex64(fnv1a(relative_path, h));
+  std::uint64_t h = fnv1a64(schema::kSchemaVersion);
+  h = fnv1a64(std::string_view("\0", 1), h);
+  h = fnv1a64(options.read.base_url, h);
+  h = fnv1a64(std::string_view("\0", 1), h);
+  return hex64(fnv1a64(relative_path, h));
 }
 
 // The options tag followed by a 128-bit digest of the bytes (two FNV-1a lanes with
@@ -722,7 +718,7 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
         target.writers[target.next_part++ % target.writers.size()]->add(std::move(document));
         return;
       }
-      target.db.replace_document(unique_term(slug), document);
+      target.db.replace_document(terms::unique_id(slug), document);
       for (const std::string& word : spelling_words(document)) target.db.add_spelling(word);
     };
 

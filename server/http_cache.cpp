@@ -24,15 +24,6 @@ bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 }  // namespace
 
-std::uint64_t fnv1a64(std::string_view data, std::uint64_t seed) {
-  std::uint64_t hash = seed;
-  for (char c : data) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
 std::string api_etag(std::string_view index_version, std::string_view target,
                      std::string_view salt) {
   const std::uint64_t index_part = fnv1a64(salt, fnv1a64(index_version));

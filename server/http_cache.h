@@ -7,11 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace postsearch {
+#include "common/hash.h"  // fnv1a64: enough to tell representations apart in a validator
 
-// 64-bit FNV-1a: a stable, fast, non-cryptographic hash (the same in every build and run,
-// unlike std::hash), enough to tell representations apart in a validator.
-std::uint64_t fnv1a64(std::string_view data, std::uint64_t seed = 0xcbf29ce484222325ULL);
+namespace postsearch {
 
 // W/"<16 hex>-<16 hex>": a weak tag for an API response. Weak because a response such as
 // /api/search carries its own timing (`took_ms`), so two answers are equivalent, not

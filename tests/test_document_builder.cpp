@@ -101,42 +101,6 @@ TEST_CASE("split_identifier splits code identifiers into words", "[document]") {
   }
 }
 
-TEST_CASE("unique_term is Q + slug, bounded for long slugs", "[document]") {
-  CHECK(unique_term("async/uvloop") == "Qasync/uvloop");
-  CHECK(unique_term("") == "Q");
-
-  const std::string long_a = std::string(300, 'a');
-  const std::string long_b = std::string(299, 'a') + "b";  // differs only at the end
-  const std::string ta = unique_term(long_a);
-  const std::string tb = unique_term(long_b);
-  CHECK(ta.size() <= 245);
-  CHECK(tb.size() <= 245);
-  CHECK(ta != tb);
-  CHECK(ta.rfind("Qaaaa", 0) == 0);
-  CHECK(unique_term(long_a) == ta);  // stable
-
-  // Just under and just over the limit.
-  const std::string fits(239, 's');
-  CHECK(unique_term(fits) == "Q" + fits);
-  CHECK(unique_term(fits + "s").size() <= 245);
-  CHECK(unique_term(fits + "s") != unique_term(fits + "t"));
-
-  // A long multi-byte slug is not cut inside a character.
-  std::string accented;
-  for (int i = 0; i < 150; ++i) accented += "\xC3\xA9";  // 300 bytes of "é"
-  const std::string te = unique_term(accented);
-  CHECK(te.size() <= 245);
-  CHECK_FALSE(text::find_invalid_utf8(te).has_value());
-
-  // Xapian accepts it as a term.
-  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
-  Xapian::Document doc;
-  doc.add_boolean_term(ta);
-  doc.add_boolean_term(te);
-  CHECK_NOTHROW(db.replace_document(ta, doc));
-  CHECK(db.term_exists(ta));
-}
-
 TEST_CASE("build() writes the terms of schema.h", "[document]") {
   const Post post = example_post();
   DocumentBuilder builder;
