@@ -326,14 +326,28 @@ std::map<std::string, IndexedPost> load_indexed(const Xapian::Database& db) {
   return indexed;
 }
 
+// How recent a change must be for a file's stamp to be "racy" (git's term): a file saved
+// again within the same clock tick as the save a run read, at the same size, has the stamp
+// that run recorded. Linux file times come from a clock with a tick of a few ms; some file
+// systems keep whole seconds (FAT two).
+constexpr long long kRacyWindowNs = 2'000'000'000LL;
+
+struct FileStamp {
+  std::string value;  // "<mtime ns>:<size>", empty when the file cannot be stat'ed
+  bool racy = false;  // changed less than kRacyWindowNs ago (or in the future)
+};
+
 // Modification time (ns) and size: a file whose stamp has not changed is not read again
-// (as make and rsync assume). Empty when the file cannot be stat'ed.
-std::string file_stamp(const fs::path& path) {
+// (as make and rsync assume), unless the stamp was racy when recorded (see prepare).
+FileStamp file_stamp(const fs::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "";
-  return std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
-                        st.st_mtim.tv_nsec) +
-         ":" + std::to_string(static_cast<long long>(st.st_size));
+  if (::stat(path.c_str(), &st) != 0) return {};
+  const long long mtime = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  timespec now {};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const long long now_ns = static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec;
+  return {std::to_string(mtime) + ":" + std::to_string(static_cast<long long>(st.st_size)),
+          mtime > now_ns - kRacyWindowNs};
 }
 
 std::string now_rfc3339() {
@@ -572,10 +586,13 @@ Prepared prepare(const SourceFile& file, const IndexedPost* old, bool old_fresh,
                  const IndexOptions& options, DocumentBuilder& builder) {
   Prepared out;
   if (file.trusted) return out;
-  out.stamp = file_stamp(file.path);
+  const FileStamp stamp = file_stamp(file.path);
+  // A racy stamp is not recorded: the next run reads the file again, which tells a second
+  // same-size save in the same clock tick from the first (git's "racily clean" entries).
+  out.stamp = stamp.racy ? std::string() : stamp.value;
   const std::string tag = options_tag(options, file.relative_path);
   const bool same_options = old != nullptr && old->hash.rfind(tag, 0) == 0;
-  if (!options.full && same_options && !out.stamp.empty() && old->stamp == out.stamp) return out;
+  if (!options.full && same_options && !stamp.value.empty() && old->stamp == stamp.value) return out;
   const std::optional<std::string> bytes = read_bytes(file.path, &out.problem);
   if (!bytes) {
     out.kind = Prepared::Kind::kUnreadable;
@@ -780,11 +797,14 @@ IndexReport update_index(const IndexOptions& options, const ProgressFn& progress
           keep_old();
           break;
         case Prepared::Kind::kTouched: {
-          // Touched but not changed: remember the new stamp so the next run skips reading it.
-          Xapian::WritableDatabase& db = targets[old->shard].db;
-          Xapian::Document doc = db.get_document(old->docid);
-          doc.add_value(schema::kFileStamp, p.stamp);
-          db.replace_document(old->docid, doc);
+          // Touched but not changed: remember the new stamp so the next run skips reading it
+          // (nothing to write when it is racy again and none was recorded).
+          if (p.stamp != old->stamp) {
+            Xapian::WritableDatabase& db = targets[old->shard].db;
+            Xapian::Document doc = db.get_document(old->docid);
+            doc.add_value(schema::kFileStamp, p.stamp);
+            db.replace_document(old->docid, doc);
+          }
           keep_old();
           break;
         }
