@@ -394,8 +394,10 @@ bool has_operators(const std::string& query) {
   }
   return query.rfind("-", 0) == 0 || query.rfind("NOT ", 0) == 0;
 }
-// Completions of a word typed after others are chosen among this many of the most used.
+// Completions of a word typed after others are chosen among this many of the most used,
+// ranked by how many posts have them with the words before, counted up to kMaxContextCount.
 constexpr std::size_t kContextCandidates = 40;
+constexpr Xapian::doccount kMaxContextCount = 1000;
 
 // Accepts the stemmed content words of a post (Z + letters), not stop words, field terms
 // or numbers: what "a post like this one" is about.
@@ -621,10 +623,15 @@ class Searcher::Impl {
         Xapian::Enquire enquire(db);
         enquire.set_query(parts_.size() > 1 ? expand_wildcards(db, q) : q);
         enquire.set_weighting_scheme(Xapian::BoolWeight());
-        // Exact counts: estimates of phrase matches are far off.
-        return enquire.get_mset(0, 0, db.get_doccount()).get_matches_estimated();
+        // Counted, not estimated (estimates of phrase matches are far off), up to a cap:
+        // past it, "very many" ranks as well as the exact figure and costs no more.
+        return enquire.get_mset(0, 0, std::min(db.get_doccount(), kMaxContextCount))
+            .get_matches_lower_bound();
       };
-      for (std::size_t i = 0; i < candidates.size(); ++i) {
+      // Within the request's time budget, like a search: the candidates not scored when it
+      // runs out follow the scored ones in order of use.
+      std::size_t looked_at = 0;  // candidates scored (or found with no post in common)
+      for (std::size_t i = 0; i < candidates.size() && !out_of_time(); looked_at = ++i) {
         const Xapian::Query candidate(candidates[i].first);
         const Xapian::doccount together = count(Xapian::Query(Xapian::Query::OP_AND, context, candidate));
         if (together == 0) continue;
@@ -641,6 +648,9 @@ class Searcher::Impl {
       std::vector<std::pair<std::string, Xapian::doccount>> ranked;
       for (const Scored& sc : scored) {
         if (ranked.size() < limit) ranked.push_back(candidates[sc.rank]);
+      }
+      for (std::size_t i = looked_at; i < candidates.size() && ranked.size() < limit; ++i) {
+        ranked.push_back(candidates[i]);
       }
       candidates = std::move(ranked);
     }
