@@ -46,6 +46,10 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
 constexpr int kAcceptBurst = 64;  // connections taken per accept wake-up
+// Connections over max_connections that are still being answered 503 and lingered on. They
+// hold descriptors too, so they are capped: past this many, a connection over the limit is
+// closed at once, without a response.
+constexpr std::size_t kMaxRejecting = 32;
 constexpr std::size_t kMaxLoggedTarget = 512;
 
 // The Searcher of the current worker thread (SPEC: one per thread, never shared).
@@ -112,6 +116,7 @@ struct ServerCore {
   std::mutex log_mutex;
   std::mutex sessions_mutex;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+  std::size_t rejecting = 0;  // connections over the cap still being answered (add_rejecting)
   std::atomic<bool> stopping{false};
   std::atomic<bool> destroying{false};
   tcp::endpoint bound;
@@ -132,6 +137,9 @@ struct ServerCore {
   // Registers a connection; false when max_connections are already open.
   bool add_session(const std::shared_ptr<Session>& session);
   void remove_session(const Session* session);
+  // Counts a connection being rejected; false when kMaxRejecting already are.
+  bool add_rejecting();
+  void remove_rejecting();
   void log_access(std::string_view line);
   void log_error(std::string_view line);
   void wait_for_hangup();
@@ -150,7 +158,10 @@ class Session : public std::enable_shared_from_this<Session> {
                 std::to_string(peer.port());
     }
   }
-  ~Session() { server_.remove_session(this); }
+  ~Session() {
+    if (rejecting_) server_.remove_rejecting();
+    server_.remove_session(this);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -159,8 +170,10 @@ class Session : public std::enable_shared_from_this<Session> {
                   beast::bind_front_handler(&Session::do_read, shared_from_this()));
   }
 
-  // Answers a connection over the max_connections limit with a 503 and closes it.
+  // Answers a connection over the max_connections limit with a 503 and closes it. The
+  // caller counted it (add_rejecting); the count is given back when the session ends.
   void reject() {
+    rejecting_ = true;
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       HttpResponse res = self->server_.router.error_response(
           http::status::service_unavailable, "too_many_connections",
@@ -394,6 +407,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool idle_ = false;   // waiting for the first byte of a request
   bool first_ = true;   // no request answered yet on this connection
   std::size_t lingered_ = 0;
+  bool rejecting_ = false;  // counted by ServerCore::add_rejecting
   std::size_t header_bytes_ = 0;  // start line and fields parsed so far
   Clock::time_point started_ = Clock::now();
   std::string log_method_;
@@ -471,9 +485,24 @@ void ServerCore::open_session(tcp::socket socket) {
   auto session = std::make_shared<Session>(std::move(socket), *this);
   if (add_session(session)) {
     session->start();
-  } else {
+  } else if (add_rejecting()) {
     session->reject();
+  } else {
+    // A flood: no descriptor is kept for it (the socket closes with the session, now).
+    router.metrics().connection_rejected(RejectReason::kTooManyConnections);
   }
+}
+
+bool ServerCore::add_rejecting() {
+  std::lock_guard lock(sessions_mutex);
+  if (rejecting >= kMaxRejecting) return false;
+  ++rejecting;
+  return true;
+}
+
+void ServerCore::remove_rejecting() {
+  std::lock_guard lock(sessions_mutex);
+  --rejecting;
 }
 
 bool ServerCore::add_session(const std::shared_ptr<Session>& session) {

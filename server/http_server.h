@@ -11,8 +11,9 @@
 // request_timeout of its first byte (a slowloris client is cut off; waiting costs no
 // thread), an idle keep-alive connection is closed after idle_timeout, a response must be
 // written within write_timeout, at most max_connections are open at once (the next is
-// answered 503 with Retry-After and closed), and a search gets query_time_limit of match
-// time. A request that cannot be parsed gets a 400 JSON error and the connection is closed.
+// answered 503 with Retry-After and closed; at most 32 such answers linger at once, and
+// past those a connection is closed unanswered, so descriptors stay bounded under a flood),
+// and a search gets query_time_limit of match time. A request that cannot be parsed gets a 400 JSON error and the connection is closed.
 //
 // Metrics: every answered request is counted in router.metrics (RouterConfig::metrics) by
 // route label and status, with its latency from the complete request to the written
