@@ -12,7 +12,9 @@
  *   needs only script-src/style-src/connect-src for the search origin.
  * - Ctrl-K / Cmd-K, "/" (outside text fields) or the button opens the modal.
  * - API text goes in with textContent; only `snippet` (HTML-safe by contract: escaped text
- *   and <mark>) goes through innerHTML. Result links are followed only for http(s) URLs.
+ *   and <mark>) goes through innerHTML, and only after every `<` that does not open or close
+ *   a <mark> is escaped: the widget runs on the blog's own origin, so it does not rest on the
+ *   contract alone. Result links are followed only for http(s) URLs.
  * - One global, window.postsearch = {open(), close()}; loading the script twice is harmless.
  */
 (function () {
@@ -39,6 +41,12 @@
   var modal = null;  // built on first open
   var opener = null; // what had focus before the modal opened
   var savedOverflow = null;
+
+  // Only <mark> and </mark> stay markup; any other `<` and any `&` that starts no entity
+  // become text (the same rule as the search page's search.js).
+  function sanitizeSnippet(html) {
+    return html.replace(/&(?!#?[A-Za-z0-9]{1,10};)/g, '&amp;').replace(/<(?!\/?mark>)/g, '&lt;');
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -387,7 +395,7 @@
       }
       if (typeof card.snippet === 'string' && card.snippet) {
         var snippet = el('div', 'ps-snippet');
-        snippet.innerHTML = card.snippet;  // HTML-safe by the API contract
+        snippet.innerHTML = sanitizeSnippet(card.snippet);
         link.appendChild(snippet);
       }
       option.appendChild(link);

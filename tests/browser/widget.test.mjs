@@ -293,6 +293,38 @@ test('a slow answer to an older query never replaces a newer one', async () => {
   await page.close();
 });
 
+test('a snippet with markup other than <mark> is shown as text, never run', async () => {
+  // The API's snippets are escaped text and <mark> by contract; the widget runs on the blog's
+  // own origin, so it keeps only <mark> even if a response says otherwise.
+  const page = await newPage();
+  const problems = watchPage(page, [blog.url, server.url]);
+  await page.route(`${server.url}/api/search?**`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    for (const hit of json.hits) {
+      hit.snippet = 'before <img src=x onerror="window.__pwned=1"> <mark>kept</mark> ' +
+                    '<script>window.__pwned=2</script> & after <b onclick=x>bold</b>';
+    }
+    await route.fulfill({ response, json });
+  });
+  await page.goto(blog.url + '/');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('combobox', { name: 'Search posts' }).fill('asyncio');
+  const snippet = page.getByRole('option').first().locator('.ps-snippet');
+  await snippet.waitFor();
+  const shape = await snippet.evaluate((node) => ({
+    text: node.textContent,
+    tags: [...node.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()),
+  }));
+  assert.deepEqual(shape.tags, ['mark']);
+  assert.ok(shape.text.includes('<img src=x onerror="window.__pwned=1">'), shape.text);
+  assert.ok(shape.text.includes('<script>window.__pwned=2</script> & after <b onclick=x>bold</b>'), shape.text);
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('hostile host CSS, clashing ids and a double include do not break the widget', async () => {
   const page = await newPage();
   const problems = watchPage(page, [blog.url, server.url]);
