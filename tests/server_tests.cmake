@@ -54,3 +54,10 @@ set_tests_properties("replica: a server over an xapian-replicate copy sees updat
 postsearch_test(shard_e2e_tests test_shards_e2e.cpp)
 target_link_libraries(shard_e2e_tests PRIVATE postsearch_http)
 add_dependencies(shard_e2e_tests postsearch-server postsearch)
+
+# Issue 13: over every real corpus, each post's longest words and their prefixes searched and
+# completed through the real server: never a 5xx, never a dead worker.
+postsearch_test(property_tests test_corpus_properties.cpp)
+target_link_libraries(property_tests PRIVATE postsearch_http)
+add_dependencies(property_tests postsearch-server)
+target_compile_definitions(property_tests PRIVATE POSTSEARCH_SOURCE_DIR="${CMAKE_SOURCE_DIR}")

@@ -33,6 +33,7 @@
 #include <xapian.h>
 
 #include "child_process.h"
+#include "corpus_support.h"
 #include "index_inspection.h"
 #include "common/searcher.h"
 #include "server_test_support.h"
@@ -48,13 +49,13 @@ namespace fs = std::filesystem;
 namespace bhttp = boost::beast::http;
 
 using postsearch::testing::listing;
+using postsearch::testing::mdn_corpus;
 using postsearch::testing::live_generation;
 using postsearch::testing::search_answer;
 using postsearch::testing::xapian_check_errors;
 
 namespace {
 
-constexpr std::size_t kMdnPosts = 14235;
 constexpr int kRounds = 6;
 
 double seconds_since(Clock::time_point start) {
@@ -194,37 +195,6 @@ Committed record_committed(const fs::path& db, postsearch::Searcher& searcher) {
     c.answers.push_back(search_answer(searcher, query));
   }
   return c;
-}
-
-// The MDN posts (files/en-us), extracted once per machine into the temp directory (as
-// bench/indexing.sh does) and only read from there: deleting 14,235 extracted files costs
-// 50-80 s on a disk mounted with `discard`, far more than extracting them.
-fs::path mdn_corpus() {
-  const fs::path cache = fs::temp_directory_path() / "postsearch-mdn";
-  const fs::path posts = cache / "files" / "en-us";
-  auto count = [](const fs::path& dir) {
-    std::size_t n = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->path().extension() == ".md") ++n;
-    }
-    return n;
-  };
-  if (fs::is_directory(posts) && count(posts) == kMdnPosts) return posts;
-  const fs::path tarball = postsearch::testing::shared_dir() / "corpora" / "mdn-en-us.tar.xz";
-  REQUIRE(fs::exists(tarball));
-  const fs::path fresh = fs::temp_directory_path() /
-                         ("postsearch-mdn.extracting." + std::to_string(::getpid()));
-  fs::create_directories(fresh);
-  const std::string tar = "tar -xJf '" + tarball.string() + "' -C '" + fresh.string() + "'";
-  REQUIRE(std::system(tar.c_str()) == 0);
-  REQUIRE(count(fresh / "files" / "en-us") == kMdnPosts);
-  std::error_code ec;
-  if (fs::exists(cache)) fs::remove_all(cache, ec);  // an extraction cut short
-  fs::rename(fresh, cache, ec);
-  if (ec) fs::remove_all(fresh, ec);  // another test run put it there first
-  REQUIRE(count(posts) == kMdnPosts);
-  return posts;
 }
 
 ordered_json body_json(const Response& res) {
