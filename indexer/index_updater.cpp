@@ -616,6 +616,11 @@ Prepared prepare(const SourceFile& file, const IndexedPost* old, bool old_fresh,
     out.kind = Prepared::Kind::kBroken;
     out.line = e.line();
     out.problem = e.what();
+  } catch (const std::exception& e) {
+    // Whatever else one file's bytes provoke (memory for a pathological post, a library's
+    // own limit) costs that post, never the run: skipped like a broken one.
+    out.kind = Prepared::Kind::kBroken;
+    out.problem = std::string("cannot be indexed: ") + e.what();
   }
   return out;
 }
