@@ -2,15 +2,17 @@
 # Builds the libFuzzer targets (tests/fuzz) into build-fuzz/ with Clang, ASan and UBSan,
 # assembles their seed corpora and fuzzes each target in turn.
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
-# SECONDS_PER_TARGET defaults to 30; TARGETs are fuzz_post_reader, fuzz_query and
-# fuzz_http_request (default: all three; the fuzz_ prefix may be left out).
+# SECONDS_PER_TARGET defaults to 30; TARGETs are fuzz_post_reader, fuzz_query,
+# fuzz_http_request and fuzz_post_query (default: all four; the fuzz_ prefix may be left out).
 #
 # build-fuzz/seeds/TARGET    seeds, rebuilt every run: data/posts, a sample of the go-blog and
 #                            rust-blog corpora, the benchmark and relevance queries, and the
-#                            committed tests/fuzz/seeds/{post,query,http}/ (read-only to libFuzzer)
+#                            committed tests/fuzz/seeds/{post,query,http,postquery}/ (read-only
+#                            to libFuzzer)
 # build-fuzz/corpus/TARGET   the working corpus, kept and grown from run to run
 # build-fuzz/findings/TARGET crashes, leaks, timeouts and OOMs (crash-<sha1> etc.)
-# tests/fuzz/regressions/TARGET/ inputs that once crashed: replayed before fuzzing.
+# tests/fuzz/regressions/TARGET/ inputs that once crashed: replayed before fuzzing (and by ctest
+#                            in the normal builds, as "fuzz regressions: TARGET").
 # A finding is replayed with `build-fuzz/tests/fuzz/TARGET FILE`.
 #
 # Exit status: 0 when no target found anything, 1 otherwise, 2 on a usage or build error.
@@ -22,7 +24,7 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
 fi
-all_targets=(fuzz_post_reader fuzz_query fuzz_http_request)
+all_targets=(fuzz_post_reader fuzz_query fuzz_http_request fuzz_post_query)
 (($# > 0)) || set -- "${all_targets[@]}"
 targets=()
 for t in "$@"; do
@@ -51,6 +53,7 @@ short_name() {  # the name of a target's committed seeds and dictionary
     fuzz_post_reader) echo post ;;
     fuzz_query) echo query ;;
     fuzz_http_request) echo http ;;
+    fuzz_post_query) echo postquery ;;
   esac
 }
 
@@ -88,6 +91,11 @@ seed_post_reader() {
       cp "$f" "$dir/$corpus-$(echo "${f#"$shared/corpora/$corpus/"}" | tr / _)"
     done < <(find "$shared/corpora/$corpus" -name '*.md' -size -16k | sort | awk 'NR % 10 == 1')
   done
+}
+
+# Whole posts too: each is indexed beside data/posts and searched for with its own words.
+seed_post_query() {
+  seed_post_reader "$1"
 }
 
 seed_query() {  # see the input layout in tests/fuzz/fuzz_query.cpp
@@ -150,7 +158,7 @@ for t in "${targets[@]}"; do
 
   regressions=()
   if [[ -d $fuzz_dir/regressions/$t ]]; then
-    mapfile -t regressions < <(find "$fuzz_dir/regressions/$t" -type f | sort)
+    mapfile -t regressions < <(find "$fuzz_dir/regressions/$t" -type f ! -name '.*' | sort)
   fi
   if ((${#regressions[@]} > 0)); then
     echo "== $t: replaying ${#regressions[@]} regression input(s)"

@@ -21,6 +21,7 @@
 
 #include "common/errors.h"
 #include "common/searcher.h"
+#include "card_checks.h"
 #include "fuzz_support.h"
 
 namespace {
@@ -38,23 +39,6 @@ std::vector<std::string> split_lines(std::string_view s) {
     s.remove_prefix(nl + 1);
   }
   return lines;
-}
-
-// SPEC §5: a score in (0, 1]; a snippet whose only markup is <mark> and </mark>.
-void check_cards(const std::vector<Card>& cards) {
-  for (const Card& card : cards) {
-    if (card.score && !(*card.score > 0 && *card.score <= 1)) {
-      fuzz::fail("card score outside (0, 1]: " + std::to_string(*card.score), card.slug);
-    }
-    if (card.snippet) {
-      std::string rest = *card.snippet;
-      for (std::string_view tag : {"<mark>", "</mark>"}) {
-        for (std::size_t at; (at = rest.find(tag)) != std::string::npos;) rest.erase(at, tag.size());
-      }
-      if (rest.find('<') != std::string::npos) fuzz::fail("markup in a snippet", *card.snippet);
-      fuzz::check_utf8("snippet", *card.snippet);
-    }
-  }
 }
 
 }  // namespace
@@ -108,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (response.hits.size() > static_cast<std::size_t>(request.per_page)) {
           fuzz::fail("more hits than per_page", request.query);
         }
-        check_cards(response.hits);
+        fuzz::check_cards(response.hits);
         fuzz::check_utf8("search response JSON", response_to_json(response).dump());
         break;
       }
