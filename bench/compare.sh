@@ -18,7 +18,7 @@
 #     until a running postsearch-server finds the change (bench/live_update.sh's method), for
 #     a plain incremental run and for one told the path (--changed FILE);
 #   - in-process query latency, one thread, top-10 with snippets, over the 200 queries of
-#     ../shared/bench/queries-go-blog.txt (one untimed warm round first), and postsearch's
+#     bench/queries-go-blog.txt (one untimed warm round first), and postsearch's
 #     searcher rate on 2 threads;
 #   - HTTP on loopback under wrk (go-blog and MDN): nginx serving a 2 KB static JSON file,
 #     postsearch-server's /healthz, and /api/search cycling the queries; req/s, p50, p99 and
@@ -33,7 +33,7 @@
 #
 # Environment: RUNS (3), ROUNDS (query rounds, 3), XAPIAN_ROUNDS (1: its default snippets are
 # slow), WRK_SECONDS (10), WRK_CONNECTIONS (64), RATE_SECONDS (5), CORPORA ("go-blog rust-blog
-# mdn"), HTTP_CORPORA ("go-blog mdn"), POSTSEARCH_SHARED_DIR, KEEP_WORK=1 (keep the work dir),
+# mdn"), HTTP_CORPORA ("go-blog mdn"), KEEP_WORK=1 (keep the work dir),
 # KEEP_RESULTS=DIR (copy the raw figures, results.tsv and meta.tsv, there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +44,8 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: bash bench/compare.sh [--smoke]" >&2; exit 2 ;;
 esac
-shared="${POSTSEARCH_SHARED_DIR:-$(cd .. && pwd)/shared}"
-queries="$shared/bench/queries-go-blog.txt"
+corpus_root="$PWD/tests/corpora"  # the corpora the tests use (tests/corpora/README.md)
+queries="$PWD/bench/queries-go-blog.txt"
 wrk_connections=${WRK_CONNECTIONS:-64}
 if [ "$smoke" = 1 ]; then
   runs=1 rounds=1 xapian_rounds=1 wrk_seconds=2 rate_seconds=1
@@ -155,10 +155,10 @@ corpus_dir() {
     mdn)
       if [ ! -d /tmp/postsearch-mdn/files ]; then
         log "extracting MDN to /tmp/postsearch-mdn"
-        mkdir -p /tmp/postsearch-mdn && tar -xJf "$shared/corpora/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
+        mkdir -p /tmp/postsearch-mdn && tar -xJf "$corpus_root/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
       fi
       echo /tmp/postsearch-mdn/files ;;
-    *) echo "$shared/corpora/$1" ;;
+    *) echo "$corpus_root/$1" ;;
   esac
 }
 

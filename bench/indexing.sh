@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"; shift || true
 corpora=("$@"); [ ${#corpora[@]} -gt 0 ] || corpora=(go-blog rust-blog)
-shared="${POSTSEARCH_SHARED_DIR:-$(cd .. && pwd)/shared}"
+corpus_root="$PWD/tests/corpora"  # the corpora the tests use (tests/corpora/README.md)
 indexer="$PWD/build/indexer/postsearch-index"
 [ -x "$indexer" ] || { echo "build first: bash scripts/build.sh" >&2; exit 2; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -24,10 +24,10 @@ corpus_dir() {
   case "$1" in
     mdn)
       if [ ! -d /tmp/postsearch-mdn/files ]; then
-        mkdir -p /tmp/postsearch-mdn && tar -xJf "$shared/corpora/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
+        mkdir -p /tmp/postsearch-mdn && tar -xJf "$corpus_root/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
       fi
       echo /tmp/postsearch-mdn/files ;;
-    *) echo "$shared/corpora/$1" ;;
+    *) echo "$corpus_root/$1" ;;
   esac
 }
 

@@ -15,7 +15,7 @@
 #
 #   bash bench/live_update.sh [RUNS]     (default: 5; a few minutes)
 #
-# MDN is extracted from ../shared/corpora/mdn-en-us.tar.xz to /tmp/postsearch-mdn if absent
+# MDN is extracted from tests/corpora/mdn-en-us.tar.xz to /tmp/postsearch-mdn if absent
 # (as bench/indexing.sh does) and copied to a temporary posts directory (real files: the watch
 # mode rescans everything when posts are symlinks), which is deleted in the background at the
 # end (14k files can take a minute to delete on a disk mounted with `discard`).
@@ -23,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
-shared="${POSTSEARCH_SHARED_DIR:-$(cd .. && pwd)/shared}"
+corpus_root="$PWD/tests/corpora"  # the corpora the tests use (tests/corpora/README.md)
 indexer="$PWD/build/indexer/postsearch-index"
 server="$PWD/build/server/postsearch-server"
 [ -x "$indexer" ] && [ -x "$server" ] || { echo "build first: bash scripts/build.sh" >&2; exit 2; }
@@ -54,7 +54,7 @@ unique_word() { echo "livebench$(now_ns | tr 0-9 a-j)$(printf '%s' "$1" | tr 0-9
 mdn=/tmp/postsearch-mdn/files/en-us
 if [ ! -d /tmp/postsearch-mdn/files ]; then
   echo "extracting MDN to /tmp/postsearch-mdn ..." >&2
-  mkdir -p /tmp/postsearch-mdn && tar -xJf "$shared/corpora/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
+  mkdir -p /tmp/postsearch-mdn && tar -xJf "$corpus_root/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
 fi
 count=$(find "$mdn" -name '*.md' | wc -l)
 [ "$count" -eq 14235 ] || echo "warning: /tmp/postsearch-mdn holds $count posts, not 14235" >&2

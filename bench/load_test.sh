@@ -5,8 +5,8 @@
 #   bash bench/load_test.sh [SECONDS] [CONNECTIONS] [CORPUS]
 #       SECONDS      length of the load (default 60)
 #       CONNECTIONS  concurrent keep-alive connections (default 256)
-#       CORPUS       go-blog (default), rust-blog (../shared/corpora/NAME), data (data/posts),
-#                    or mdn (extracted from ../shared/corpora/mdn-en-us.tar.xz to
+#       CORPUS       go-blog (default), rust-blog (tests/corpora/NAME), data (data/posts),
+#                    or mdn (extracted from tests/corpora/mdn-en-us.tar.xz to
 #                    /tmp/postsearch-mdn if absent, as bench/indexing.sh does)
 #
 # What it does: installs wrk, curl and jq if missing (apt-get); builds postsearch-index and
@@ -18,7 +18,7 @@
 # while sampling the server's VmRSS (and open file descriptors) every second.
 #
 # The mix (about 800 requests, cycled; each wrk thread starts at a different place):
-# /api/search with the 200 queries of ../shared/bench/queries-go-blog.txt, some with page=2,
+# /api/search with the 200 queries of bench/queries-go-blog.txt, some with page=2,
 # sort=date, a tag filter, partial=0/1, per_page; an empty query filtered by tag;
 # /api/suggest with each query's prefix; /api/posts/SLUG and /api/posts/SLUG/related for
 # slugs listed by the server itself; /healthz; and about 1% bad requests (page=0, per_page=101,
@@ -56,8 +56,8 @@ if ! is_count "$duration" || ! is_count "$connections"; then
   echo "usage: bash bench/load_test.sh [SECONDS=60] [CONNECTIONS=256] [CORPUS=go-blog]" >&2
   exit 2
 fi
-shared="${POSTSEARCH_SHARED_DIR:-$(cd .. && pwd)/shared}"
-queries_file="$shared/bench/queries-go-blog.txt"
+corpus_root="$PWD/tests/corpora"  # the corpora the tests use (tests/corpora/README.md)
+queries_file="$PWD/bench/queries-go-blog.txt"
 warmup="${WARMUP:-$(( duration / 6 > 5 ? duration / 6 : 5 ))}"
 rss_max_pct="${RSS_MAX_GROWTH_PCT:-10}"
 rss_max_kb="${RSS_MAX_GROWTH_KB:-4096}"
@@ -99,10 +99,10 @@ case "$corpus" in
   mdn)
     if [ ! -d /tmp/postsearch-mdn/files ]; then
       echo "extracting MDN to /tmp/postsearch-mdn ..." >&2
-      mkdir -p /tmp/postsearch-mdn && tar -xJf "$shared/corpora/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
+      mkdir -p /tmp/postsearch-mdn && tar -xJf "$corpus_root/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
     fi
     posts=/tmp/postsearch-mdn/files ;;
-  *) posts="$shared/corpora/$corpus" ;;
+  *) posts="$corpus_root/$corpus" ;;
 esac
 [ -d "$posts" ] || { echo "no corpus '$corpus' ($posts)" >&2; exit 2; }
 [ -f "$queries_file" ] || { echo "no $queries_file" >&2; exit 2; }

@@ -5,7 +5,7 @@
 //   relevance-bench [JUDGMENTS] [DATA_POSTS_DIR] [GO_BLOG_DIR]
 //
 // Defaults: the checkout's tests/relevance/judgments.tsv, data/posts and
-// ../shared/corpora/go-blog. Each collection is indexed afresh into a temporary directory.
+// tests/corpora/go-blog. Each collection is indexed afresh into a temporary directory.
 // Prints a Markdown table (overall, per collection, per kind) and the queries with
 // nDCG@10 < 0.5 with their top 3 slugs. Asserts nothing; exit 2 on a usage or setup error.
 #include <cstdio>
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
       argc > 1 ? fs::path(argv[1]) : source / "tests/relevance/judgments.tsv";
   const std::map<std::string, fs::path> collections = {
       {"data", argc > 2 ? fs::path(argv[2]) : source / "data/posts"},
-      {"go-blog", argc > 3 ? fs::path(argv[3]) : (source / "../shared/corpora/go-blog").lexically_normal()},
+      {"go-blog", argc > 3 ? fs::path(argv[3]) : source / "tests" / "corpora" / "go-blog"},
   };
 
   try {

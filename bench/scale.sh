@@ -9,7 +9,7 @@
 # scratch by the real postsearch-index; then
 #   - in-process latency: build/bench/query-latency-bench (one thread, the Searcher the server
 #     uses: top-10 cards with snippets and exact facets, 500 ms budget) over the 200 queries
-#     of ../shared/bench/queries-go-blog.txt, ROUNDS rounds (default 3);
+#     of bench/queries-go-blog.txt, ROUNDS rounds (default 3);
 #   - served: postsearch-server --threads 2 under wrk (2 threads, CONNECTIONS=16 keep-alive
 #     connections, LOAD_SECONDS=10) cycling /api/search over the same queries; requests/s,
 #     wrk's p50/p99, and the server's RSS after the load.
@@ -26,8 +26,8 @@ rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-16}
 load_seconds=${LOAD_SECONDS:-10}
 build=${POSTSEARCH_BUILD_DIR:-$PWD/build}
-shared="${POSTSEARCH_SHARED_DIR:-$(cd .. && pwd)/shared}"
-queries="$shared/bench/queries-go-blog.txt"
+corpus_root="$PWD/tests/corpora"  # the corpora the tests use (tests/corpora/README.md)
+queries="$PWD/bench/queries-go-blog.txt"
 work=${SCALE_WORK:-/tmp/postsearch-scale}
 indexer="$build/indexer/postsearch-index"
 server="$build/server/postsearch-server"
@@ -45,7 +45,7 @@ trap cleanup EXIT
 mkdir -p "$work"
 mdn=/tmp/postsearch-mdn/files
 if [ ! -d "$mdn" ]; then
-  mkdir -p /tmp/postsearch-mdn && tar -xJf "$shared/corpora/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
+  mkdir -p /tmp/postsearch-mdn && tar -xJf "$corpus_root/mdn-en-us.tar.xz" -C /tmp/postsearch-mdn
 fi
 max=0
 for n in "${sizes[@]}"; do
@@ -53,7 +53,7 @@ for n in "${sizes[@]}"; do
   [ "$n" -gt "$max" ] && max=$n
 done
 start=$(date +%s.%N)
-python3 bench/gen_posts.py "$work/posts" "$max" "$shared/corpora/go-blog" "$shared/corpora/rust-blog" "$mdn"
+python3 bench/gen_posts.py "$work/posts" "$max" "$corpus_root/go-blog" "$corpus_root/rust-blog" "$mdn"
 echo "posts: $max in $work/posts ($(du -sh "$work/posts" | cut -f1) on disk), generated or checked in $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.0f", e - s}') s" >&2
 
 # The wrk side: every query as an /api/search path, cycled.

@@ -38,7 +38,7 @@ done
 
 out=build-fuzz
 fuzz_dir=tests/fuzz
-shared=../shared
+corpus_root=tests/corpora  # the corpora the tests use (tests/corpora/README.md)
 
 # --- build: only the fuzz targets ---
 build_args=()
@@ -71,7 +71,7 @@ urlencode() {
 }
 
 queries() {  # one query a line: the go-blog benchmark queries, then the judged queries
-  [[ -f $shared/bench/queries-go-blog.txt ]] && grep -v '^$' "$shared/bench/queries-go-blog.txt"
+  grep -v '^$' bench/queries-go-blog.txt
   tail -n +2 tests/relevance/judgments.tsv | cut -f3
 }
 
@@ -86,10 +86,9 @@ seed_post_reader() {
   done < <(find data/posts -name '*.md' | sort)
   # Every 10th post of at most 16 KiB from each corpus (the MDN tarball is left out).
   for corpus in go-blog rust-blog; do
-    [[ -d $shared/corpora/$corpus ]] || continue
     while IFS= read -r f; do
-      cp "$f" "$dir/$corpus-$(echo "${f#"$shared/corpora/$corpus/"}" | tr / _)"
-    done < <(find "$shared/corpora/$corpus" -name '*.md' -size -16k | sort | awk 'NR % 10 == 1')
+      cp "$f" "$dir/$corpus-$(echo "${f#"$corpus_root/$corpus/"}" | tr / _)"
+    done < <(find "$corpus_root/$corpus" -name '*.md' -size -16k | sort | awk 'NR % 10 == 1')
   done
 }
 

@@ -1,4 +1,4 @@
-// The real corpora the tests read (../shared/corpora): where each one's posts are, the MDN
+// The real corpora the tests read (tests/corpora): where each one's posts are, the MDN
 // tarball extracted once per machine.
 #pragma once
 
@@ -19,7 +19,7 @@ inline constexpr std::size_t kMdnPosts = 14235;
 
 // A corpus folder of Markdown posts by name ("go-blog", "rust-blog", "react-dev-i18n").
 inline std::filesystem::path corpus_dir(const std::string& name) {
-  const std::filesystem::path dir = shared_dir() / "corpora" / name;
+  const std::filesystem::path dir = corpora_dir() / name;
   REQUIRE(std::filesystem::is_directory(dir));
   return dir;
 }
@@ -40,7 +40,7 @@ inline std::filesystem::path mdn_corpus() {
     return n;
   };
   if (fs::is_directory(posts) && count(posts) == kMdnPosts) return posts;
-  const fs::path tarball = shared_dir() / "corpora" / "mdn-en-us.tar.xz";
+  const fs::path tarball = corpora_dir() / "mdn-en-us.tar.xz";
   REQUIRE(fs::exists(tarball));
   const fs::path fresh = fs::temp_directory_path() /
                          ("postsearch-mdn.extracting." + std::to_string(::getpid()));

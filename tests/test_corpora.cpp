@@ -1,4 +1,4 @@
-// Tests over real blogs written by other people (../shared/corpora): they must index with
+// Tests over real blogs written by other people (tests/corpora): they must index with
 // no skipped posts, re-index as unchanged, and answer known-item searches by title.
 #include <catch2/catch.hpp>
 
@@ -66,7 +66,7 @@ Ranks rank_titles(const fs::path& db, const std::vector<KnownItem>& items) {
 }
 
 void check_corpus(const std::string& name, std::size_t files, std::size_t stubs) {
-  const fs::path dir = postsearch::testing::shared_dir() / "corpora" / name;
+  const fs::path dir = postsearch::testing::corpora_dir() / name;
   REQUIRE(fs::is_directory(dir));
   TempDir tmp;
   IndexOptions options;

@@ -192,5 +192,5 @@ TEST_CASE("property: hostile posts (the post+query fuzz seeds) never fail", "[co
   // Posts real sites do contain, at their extremes: a checksum list and a base64 blob in code,
   // an unbroken CJK run, minified code, long tags, aliases and titles, and broken front matter
   // (skipped by the indexer with its line).
-  check_corpus("fuzz seeds", fs::path(POSTSEARCH_SOURCE_DIR) / "tests" / "fuzz" / "seeds" / "postquery", 1);
+  check_corpus("fuzz seeds", postsearch::testing::source_dir() / "tests" / "fuzz" / "seeds" / "postquery", 1);
 }

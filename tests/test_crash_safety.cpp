@@ -1,5 +1,5 @@
 // Crash safety of the indexer (issue 4), with the real postsearch-index binary over the MDN
-// corpus (14,235 posts from ../shared/corpora/mdn-en-us.tar.xz, extracted once per machine):
+// corpus (14,235 posts from tests/corpora/mdn-en-us.tar.xz, extracted once per machine):
 //   - a kill during the very first build publishes nothing and does not block the next run;
 //   - a first index of a subset (all but web/) is committed; then runs over the whole corpus
 //     are killed with SIGKILL at seeded random points (incremental runs: a couple very early,

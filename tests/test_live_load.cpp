@@ -1,5 +1,5 @@
 // Load with live updates (issue 4): the real postsearch-server over the Go blog on
-// 127.0.0.1:0, 16 keep-alive clients for 21 s (searches from ../shared/bench, post lookups,
+// 127.0.0.1:0, 16 keep-alive clients for 21 s (searches from bench, post lookups,
 // suggestions, /healthz), while an updater thread applies one change a second through
 // postsearch::update_index. Each step (one commit) toggles a pair of posts that share a
 // word (added and removed together), walks a marker post through added -> edited -> deleted,
@@ -405,7 +405,7 @@ TEST_CASE("live load: 16 clients for 21 s while the index changes every second",
   const auto test_start = Clock::now();
   TempDir dir;
   const fs::path posts = dir / "posts";
-  fs::copy(postsearch::testing::shared_dir() / "corpora" / "go-blog", posts, fs::copy_options::recursive);
+  fs::copy(postsearch::testing::corpora_dir() / "go-blog", posts, fs::copy_options::recursive);
   fs::permissions(posts, fs::perms::owner_all, fs::perm_options::add);
   for (const auto& entry : fs::recursive_directory_iterator(posts)) {
     fs::permissions(entry.path(), entry.is_directory() ? fs::perms::owner_all : fs::perms::owner_write,
@@ -434,7 +434,7 @@ TEST_CASE("live load: 16 clients for 21 s while the index changes every second",
   }
   REQUIRE(live.slugs.size() >= 200);
   {
-    std::ifstream in(postsearch::testing::shared_dir() / "bench" / "queries-go-blog.txt");
+    std::ifstream in(postsearch::testing::source_dir() / "bench" / "queries-go-blog.txt");
     for (std::string line; std::getline(in, line);) {
       if (!line.empty()) live.queries.push_back(line);
     }

@@ -70,7 +70,7 @@ IndexReport build(const fs::path& posts, const fs::path& db, std::size_t jobs, b
 
 TEST_CASE("a build written in parts equals one written by one thread (Go blog)", "[indexer][parallel]") {
   TempDir dir;
-  const fs::path posts = postsearch::testing::shared_dir() / "corpora" / "go-blog";
+  const fs::path posts = postsearch::testing::corpora_dir() / "go-blog";
   const IndexReport one = build(posts, dir / "one", 1);
   const IndexReport three = build(posts, dir / "three", 3);
   REQUIRE(one.posts > 250);

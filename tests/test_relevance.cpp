@@ -206,7 +206,7 @@ TEST_CASE("the relevance set scores at least its floor", "[relevance][corpus]") 
 
   const std::map<std::string, fs::path> collections = {
       {"data", postsearch::testing::data_dir() / "posts"},
-      {"go-blog", postsearch::testing::shared_dir() / "corpora" / "go-blog"},
+      {"go-blog", postsearch::testing::corpora_dir() / "go-blog"},
   };
   TempDir tmp;
   std::map<std::string, std::unique_ptr<Searcher>> searchers;

@@ -81,7 +81,7 @@ class Corpus {
 };
 
 Corpus& go_blog() {
-  static Corpus corpus(postsearch::testing::shared_dir() / "corpora" / "go-blog");
+  static Corpus corpus(postsearch::testing::corpora_dir() / "go-blog");
   return corpus;
 }
 

@@ -411,7 +411,7 @@ TEST_CASE("a damaged shard list is refused", "[sharded-index]") {
 }
 
 TEST_CASE("the Go blog in 3 shards: every post, balanced, then all unchanged", "[sharded-index][corpus]") {
-  const fs::path corpus = postsearch::testing::shared_dir() / "corpora" / "go-blog";
+  const fs::path corpus = postsearch::testing::corpora_dir() / "go-blog";
   REQUIRE(fs::is_directory(corpus));
   TempDir tmp;
   IndexOptions options;

@@ -258,7 +258,7 @@ TEST_CASE("three local shards answer exactly like one database of the same posts
 }
 
 TEST_CASE("two local shards of the Go blog answer exactly like one database", "[shards][corpus]") {
-  const fs::path posts = postsearch::testing::shared_dir() / "corpora" / "go-blog";
+  const fs::path posts = postsearch::testing::corpora_dir() / "go-blog";
   if (!fs::is_directory(posts)) {
     WARN("no Go blog corpus at " << posts << ": skipped");
     return;

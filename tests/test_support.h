@@ -37,7 +37,10 @@ inline void write_file(const std::filesystem::path& path, std::string_view conte
   out.write(content.data(), static_cast<std::streamsize>(content.size()));
 }
 
-inline std::filesystem::path shared_dir() { return POSTSEARCH_SHARED_DIR; }
+// The corpora written by others (tests/corpora: go-blog, rust-blog, react-dev-i18n, the MDN
+// tarball) and the checkout itself (bench/queries-go-blog.txt, tests/fuzz/seeds, ...).
+inline std::filesystem::path corpora_dir() { return POSTSEARCH_CORPORA_DIR; }
+inline std::filesystem::path source_dir() { return POSTSEARCH_SOURCE_DIR; }
 
 // A sanitizer build (scripts/test-sanitizers.sh) runs several times slower: a test whose point
 // is volume (the MDN crash test) scales its workload down there.
