@@ -246,7 +246,7 @@ Xapian::Document DocumentBuilder::build(const Post& post, const SourceInfo& sour
   if (!exact_title.empty()) doc.add_term(exact_title, 1);
   if (!post.date.empty()) doc.add_boolean_term(terms::year(post.date.substr(0, 4)));
   for (const auto& alias : post.aliases) {
-    if (!terms::normalise_alias(alias).empty()) doc.add_boolean_term(terms::alias(alias));
+    if (const std::string term = terms::alias(alias); !term.empty()) doc.add_boolean_term(term);
   }
 
   std::string tags;

@@ -25,7 +25,10 @@ std::string tag(std::string_view tag) { return bounded(schema::kTag, text::fold_
 
 std::string year(std::string_view year) { return bounded(schema::kYear, year); }
 
-std::string alias(std::string_view url) { return bounded(schema::kAlias, normalise_alias(url)); }
+std::string alias(std::string_view url) {
+  const std::string normalised = normalise_alias(url);
+  return normalised.empty() ? std::string() : bounded(schema::kAlias, normalised);
+}
 
 std::string exact_title(std::string_view title) {
   const std::string normalised = text::normalise_for_match(title);

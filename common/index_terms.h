@@ -22,7 +22,7 @@ std::string unique_id(std::string_view slug);
 std::string tag(std::string_view tag);
 // "Y" + the year as written: `year:` filters.
 std::string year(std::string_view year);
-// "XA" + an old URL of a post, normalised (normalise_alias).
+// "XA" + an old URL of a post, normalised (normalise_alias); empty when nothing is left of it.
 std::string alias(std::string_view url);
 // "XT" + the title normalised for matching (text::normalise_for_match); empty when
 // nothing is left of it.

@@ -953,7 +953,7 @@ class Searcher::Impl {
     const std::string trimmed = text::trim(query);
     if (trimmed.find('/') != std::string::npos && trimmed.find(' ') == std::string::npos) {
       const std::string alias = terms::alias(trimmed);
-      if (db.term_exists(alias)) return Xapian::Query(alias);
+      if (!alias.empty() && db.term_exists(alias)) return Xapian::Query(alias);
     }
     Xapian::Query q = parse(query, partial, op);
     if (q.empty()) return q;

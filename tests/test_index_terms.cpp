@@ -67,6 +67,7 @@ TEST_CASE("shortened terms end in the FNV-1a of the whole value, the same in eve
   CHECK(terms::year("2019") == "Y2019");
   CHECK(terms::alias("https://blog.example/2014/12/12/x.html/") == "XA2014/12/12/x.html");
   CHECK(terms::normalise_alias(" /a/b/ ") == "a/b");
+  CHECK(terms::alias("https://blog.example/").empty());  // no path: no term
   CHECK(terms::exact_title("  The Go   Blog! ") == "XT" + text::normalise_for_match("The Go Blog!"));
   CHECK(terms::exact_title("!!!").empty());
 }
